@@ -1,0 +1,66 @@
+// scenarios/type_space.hpp: an agent's type space Θi together with its distribution Fi.
+//
+// MODEL.md §1 allows three shapes: a single point θ̄ (the buyer under one-sided
+// information), a finite set of points in R^m with probabilities, and a
+// continuous box in R^m whose coordinates are independent draws from
+// CoordinateDistribution. A type is a vector in R^m; code that evaluates
+// valuations takes it as a span so no allocation is needed per type.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "scenarios/distribution.hpp"
+
+namespace twostage {
+
+using Type = std::vector<double>;
+using TypeView = std::span<const double>;
+
+enum class TypeSpaceKind { kPoint, kFinite, kContinuous };
+
+class TypeSpace {
+ public:
+  static TypeSpace point(Type value);
+  // Probabilities must be non-negative and sum to 1 (within 1e-9); they are
+  // renormalised to remove that rounding.
+  static TypeSpace finite(std::vector<Type> points, std::vector<double> probabilities);
+  static TypeSpace continuous(std::vector<CoordinateDistribution> coordinates);
+
+  TypeSpaceKind kind() const { return kind_; }
+  std::size_t dimension() const { return dimension_; }
+  bool is_point() const { return kind_ == TypeSpaceKind::kPoint; }
+  bool is_continuous() const { return kind_ == TypeSpaceKind::kContinuous; }
+  // Point or finite: the expectation over this space is an exact finite sum.
+  bool is_discrete() const { return kind_ != TypeSpaceKind::kContinuous; }
+
+  // Discrete spaces: the support points and their probabilities.
+  const std::vector<Type>& points() const { return points_; }
+  const std::vector<double>& probabilities() const { return probabilities_; }
+  // Continuous spaces: one distribution per coordinate.
+  const std::vector<CoordinateDistribution>& coordinates() const { return coordinates_; }
+
+  // The smallest box holding the support, coordinate by coordinate.
+  double lower(std::size_t k) const { return lower_[k]; }
+  double upper(std::size_t k) const { return upper_[k]; }
+  bool contains(TypeView theta, double tolerance = 0.0) const;
+
+  // Points spread over the space for tables: the support of a discrete space,
+  // or a product grid with `per_axis` points per coordinate of a continuous one.
+  std::vector<Type> grid(std::size_t per_axis) const;
+
+  // E.g. "point 0", "finite: 5 points", "U[0, 1] x U[0, 1]".
+  std::string describe() const;
+
+ private:
+  TypeSpaceKind kind_ = TypeSpaceKind::kPoint;
+  std::size_t dimension_ = 0;
+  std::vector<Type> points_;
+  std::vector<double> probabilities_;
+  std::vector<CoordinateDistribution> coordinates_;
+  std::vector<double> lower_, upper_;
+};
+
+}  // namespace twostage
