@@ -4,9 +4,10 @@
 #include <algorithm>
 #include <cmath>
 
+#include <fmt/format.h>
 #include <boost/math/distributions/beta.hpp>
 #include <boost/math/distributions/normal.hpp>
-#include <fmt/format.h>
+#include <boost/math/special_functions/beta.hpp>
 
 #include "scenarios/error.hpp"
 
@@ -18,9 +19,10 @@ void require_interval(double low, double high) {
     throw_input_error("interval [{}, {}] must have finite ends", low, high);
   }
   if (!(low < high)) {
-    throw_input_error("interval [{}, {}] is empty or inverted (need low < high; use a point type "
-                      "space for a single value)",
-                      low, high);
+    throw_input_error(
+        "interval [{}, {}] is empty or inverted (need low < high; use a point type "
+        "space for a single value)",
+        low, high);
   }
 }
 
@@ -64,7 +66,8 @@ CoordinateDistribution CoordinateDistribution::truncated_normal(double mean, dou
 }
 
 double CoordinateDistribution::pdf(double x) const {
-  if (x < low_ || x > high_) return 0.0;
+  if (x < low_ || x > high_)
+    return 0.0;
   const double width = high_ - low_;
   switch (kind_) {
     case DistributionKind::kUniform:
@@ -79,9 +82,20 @@ double CoordinateDistribution::pdf(double x) const {
   return 0.0;
 }
 
+double CoordinateDistribution::pdf_at_share(double z, double zc) const {
+  if (kind_ != DistributionKind::kBeta)
+    return pdf(low_ + z * (high_ - low_));
+  if (z <= 0 || zc <= 0)
+    return 0.0;
+  // z^(α−1) (1 − z)^(β−1) / B(α, β), with 1 − z taken from zc.
+  return std::pow(z, a_ - 1) * std::pow(zc, b_ - 1) / (boost::math::beta(a_, b_) * (high_ - low_));
+}
+
 double CoordinateDistribution::cdf(double x) const {
-  if (x <= low_) return 0.0;
-  if (x >= high_) return 1.0;
+  if (x <= low_)
+    return 0.0;
+  if (x >= high_)
+    return 1.0;
   switch (kind_) {
     case DistributionKind::kUniform:
       return (x - low_) / (high_ - low_);
@@ -100,7 +114,8 @@ double CoordinateDistribution::quantile(double u) const {
     case DistributionKind::kUniform:
       return low_ + u * (high_ - low_);
     case DistributionKind::kBeta:
-      return low_ + (high_ - low_) * boost::math::quantile(boost::math::beta_distribution<>(a_, b_), u);
+      return low_ +
+             (high_ - low_) * boost::math::quantile(boost::math::beta_distribution<>(a_, b_), u);
     case DistributionKind::kTruncatedNormal: {
       // Inverse transform on the conditioned normal; clamp against rounding.
       const double p = std::clamp(mass_low_ + u * mass_, 1e-300, 1.0 - 1e-16);
@@ -120,7 +135,8 @@ double CoordinateDistribution::mean() const {
       // E[X | low ≤ X ≤ high] = μ + σ (φ(α) − φ(β)) / (Φ(β) − Φ(α)).
       const boost::math::normal standard;
       const double alpha = (low_ - a_) / b_, beta = (high_ - a_) / b_;
-      return a_ + b_ * (boost::math::pdf(standard, alpha) - boost::math::pdf(standard, beta)) / mass_;
+      return a_ +
+             b_ * (boost::math::pdf(standard, alpha) - boost::math::pdf(standard, beta)) / mass_;
     }
   }
   return low_;

@@ -32,6 +32,10 @@ class CoordinateDistribution {
   double beta() const { return b_; }   // beta shape β, or the normal's sd
 
   double pdf(double x) const;
+  // The density at the point a share z of the way from low to high, given
+  // also zc = 1 − z; either may be tiny and exact, so the density stays
+  // accurate right next to an end where it is unbounded.
+  double pdf_at_share(double z, double zc) const;
   double cdf(double x) const;
   double quantile(double u) const;
   double mean() const;

@@ -54,7 +54,8 @@ Estimate integrate_1d(const CoordinateDistribution& dist, const TypeFunction& g,
                       const std::vector<TypeFunction>& kinks, const ExpectationOptions& options) {
   std::vector<double> breaks = {dist.low()};
   for (double r : find_cutoffs(kinks, dist.low(), dist.high(), options.cutoff_scan)) {
-    if (r > breaks.back() && r < dist.high()) breaks.push_back(r);
+    if (r > breaks.back() && r < dist.high())
+      breaks.push_back(r);
   }
   breaks.push_back(dist.high());
 
@@ -69,8 +70,25 @@ Estimate integrate_1d(const CoordinateDistribution& dist, const TypeFunction& g,
     if (dist.singular_at_ends()) {
       // Boost 1.74 declares integrate() non-const; one rule per thread keeps it safe.
       static thread_local boost::math::quadrature::tanh_sinh<double> rule;
-      value = rule.integrate(integrand, breaks[i], breaks[i + 1], options.relative_tolerance,
-                             &error, &l1);
+      // The rule passes the distance to the nearer end of the piece (negative
+      // at the left end); at an end of the support it gives the density's
+      // argument without cancellation.
+      const double width = dist.high() - dist.low();
+      const bool at_low = i == 0, at_high = i + 2 == breaks.size();
+      auto accurate = [&](double t, double tc) {
+        double z = (t - dist.low()) / width, zc = (dist.high() - t) / width;
+        if (tc < 0 && at_low) {
+          z = -tc / width;
+          zc = 1.0 - z;
+        } else if (tc > 0 && at_high) {
+          zc = tc / width;
+          z = 1.0 - zc;
+        }
+        const double density = dist.pdf_at_share(z, zc);
+        return density == 0.0 ? 0.0 : g(TypeView(&t, 1)) * density;
+      };
+      value = rule.integrate(accurate, breaks[i], breaks[i + 1], options.relative_tolerance, &error,
+                             &l1);
     } else {
       value = boost::math::quadrature::gauss_kronrod<double, 21>::integrate(
           integrand, breaks[i], breaks[i + 1], options.max_depth, options.relative_tolerance,
@@ -99,14 +117,17 @@ Estimate average_over_nodes(const QmcNodes& nodes, const TypeFunction& g) {
   std::vector<double> shift_means(nodes.shifts, 0.0);
   for (std::size_t s = 0; s < nodes.shifts; ++s) {
     double sum = 0.0;
-    for (std::size_t i = 0; i < nodes.points; ++i) sum += g(nodes.node(s, i));
+    for (std::size_t i = 0; i < nodes.points; ++i)
+      sum += g(nodes.node(s, i));
     shift_means[s] = sum / static_cast<double>(nodes.points);
   }
   double mean = 0.0;
-  for (double m : shift_means) mean += m;
+  for (double m : shift_means)
+    mean += m;
   mean /= static_cast<double>(nodes.shifts);
   double variance = 0.0;
-  for (double m : shift_means) variance += (m - mean) * (m - mean);
+  for (double m : shift_means)
+    variance += (m - mean) * (m - mean);
   variance /= static_cast<double>(nodes.shifts - 1);
   return {mean, 3.0 * std::sqrt(variance / static_cast<double>(nodes.shifts))};
 }
@@ -137,17 +158,20 @@ QmcNodes make_qmc_nodes(const std::vector<CoordinateDistribution>& coordinates,
   boost::random::sobol sobol(nodes.dimension);
   const double scale = std::ldexp(1.0, -64);
   std::vector<double> unit(nodes.dimension * nodes.points);
-  for (double& u : unit) u = (static_cast<double>(sobol()) + 0.5) * scale;
+  for (double& u : unit)
+    u = (static_cast<double>(sobol()) + 0.5) * scale;
 
   // The shifts come from one seeded stream, in shift order.
   std::mt19937_64 engine(options.seed);
   std::vector<double> shift(nodes.dimension);
   for (std::size_t s = 0; s < nodes.shifts; ++s) {
-    for (double& x : shift) x = std::ldexp(static_cast<double>(engine() >> 11), -53);
+    for (double& x : shift)
+      x = std::ldexp(static_cast<double>(engine() >> 11), -53);
     for (std::size_t i = 0; i < nodes.points; ++i) {
       for (std::size_t k = 0; k < nodes.dimension; ++k) {
         double u = unit[i * nodes.dimension + k] + shift[k];
-        if (u >= 1.0) u -= 1.0;
+        if (u >= 1.0)
+          u -= 1.0;
         nodes.theta[(s * nodes.points + i) * nodes.dimension + k] = coordinates[k].quantile(u);
       }
     }
@@ -158,8 +182,10 @@ QmcNodes make_qmc_nodes(const std::vector<CoordinateDistribution>& coordinates,
 Estimate expect(const TypeSpace& space, const TypeFunction& g,
                 const std::vector<TypeFunction>& kinks, const ExpectationOptions& options,
                 const QmcNodes* nodes) {
-  if (space.is_discrete()) return sum_discrete(space, g);
-  if (space.dimension() == 1) return integrate_1d(space.coordinates()[0], g, kinks, options);
+  if (space.is_discrete())
+    return sum_discrete(space, g);
+  if (space.dimension() == 1)
+    return integrate_1d(space.coordinates()[0], g, kinks, options);
   if (nodes != nullptr && nodes->dimension == space.dimension()) {
     return average_over_nodes(*nodes, g);
   }
@@ -177,7 +203,8 @@ Expectations::Expectations(const Environment& environment, ExpectationOptions op
 }
 
 ExpectationMethod Expectations::method_of(const TypeSpace& space) {
-  if (space.is_discrete()) return ExpectationMethod::kExact;
+  if (space.is_discrete())
+    return ExpectationMethod::kExact;
   return space.dimension() == 1 ? ExpectationMethod::kQuadrature
                                 : ExpectationMethod::kQuasiMonteCarlo;
 }
@@ -213,9 +240,8 @@ Estimate Expectations::ES() const {
     joint.insert(joint.end(), env_.Theta2.coordinates().begin(), env_.Theta2.coordinates().end());
     const QmcNodes nodes = make_qmc_nodes(joint, options_);
     const std::size_t d1 = env_.Theta1.dimension();
-    return average_over_nodes(nodes, [&](TypeView theta) {
-      return env_.S(theta.first(d1), theta.subspan(d1));
-    });
+    return average_over_nodes(
+        nodes, [&](TypeView theta) { return env_.S(theta.first(d1), theta.subspan(d1)); });
   }
   // Otherwise nest: the outer expectation runs over a discrete side where
   // there is one, and the inner errors add at most their largest value.

@@ -45,7 +45,8 @@ EnvironmentFacts::SingleCrossing check_single_crossing(const Environment& env) {
   sc.worst_margin = INFINITY;
   sc.min_slope = INFINITY;
   for (int i : {1, 2}) {
-    if (!(i == 1 ? env.Theta1 : env.Theta2).is_continuous()) continue;
+    if (!(i == 1 ? env.Theta1 : env.Theta2).is_continuous())
+      continue;
     const Valuation& own = i == 1 ? env.v1 : env.v2;
     const Valuation& other = i == 1 ? env.v2 : env.v1;
     const JointMinimum margin = minimize_joint(env.Theta1, env.Theta2, [&](TypeView a, TypeView b) {
@@ -58,9 +59,9 @@ EnvironmentFacts::SingleCrossing check_single_crossing(const Environment& env) {
       sc.theta2 = margin.theta2;
     }
     for (const Valuation* v : {&env.v1, &env.v2}) {
-      const JointMinimum slope = minimize_joint(env.Theta1, env.Theta2, [&](TypeView a, TypeView b) {
-        return partial_derivative(*v, env, i, a, b);
-      });
+      const JointMinimum slope = minimize_joint(
+          env.Theta1, env.Theta2,
+          [&](TypeView a, TypeView b) { return partial_derivative(*v, env, i, a, b); });
       sc.min_slope = std::min(sc.min_slope, slope.value);
     }
   }

@@ -14,7 +14,8 @@ Minimum minimize_discrete(const TypeSpace& space, const std::function<double(Typ
   Minimum best{INFINITY, {}};
   for (const Type& theta : space.points()) {
     const double value = f(theta);
-    if (value < best.value) best = {value, theta};
+    if (value < best.value)
+      best = {value, theta};
   }
   return best;
 }
@@ -26,11 +27,13 @@ std::vector<std::size_t> best_local_minima(const std::vector<double>& values, st
   for (std::size_t i = 0; i < values.size(); ++i) {
     const bool left_ok = i == 0 || values[i] <= values[i - 1];
     const bool right_ok = i + 1 == values.size() || values[i] <= values[i + 1];
-    if (left_ok && right_ok) candidates.push_back(i);
+    if (left_ok && right_ok)
+      candidates.push_back(i);
   }
   std::sort(candidates.begin(), candidates.end(),
             [&](std::size_t a, std::size_t b) { return values[a] < values[b]; });
-  if (candidates.size() > count) candidates.resize(count);
+  if (candidates.size() > count)
+    candidates.resize(count);
   return candidates;
 }
 
@@ -49,11 +52,13 @@ Minimum minimize_interval(double low, double high, const std::function<double(Ty
   }
   Minimum best{INFINITY, {low}};
   for (std::size_t i : best_local_minima(values, options.refined_starts)) {
-    if (values[i] < best.value) best = {values[i], {grid[i]}};
+    if (values[i] < best.value)
+      best = {values[i], {grid[i]}};
     const double a = grid[i == 0 ? 0 : i - 1], b = grid[std::min(i + 1, n - 1)];
     std::uintmax_t iterations = 200;
     const auto [t, value] = boost::math::tools::brent_find_minima(f1, a, b, 52, iterations);
-    if (value < best.value) best = {value, {t}};
+    if (value < best.value)
+      best = {value, {t}};
   }
   return best;
 }
@@ -72,8 +77,8 @@ Minimum minimize_box(const TypeSpace& space, const std::function<double(TypeView
     values[i] = f(grid[i]);
   }
   const std::size_t starts = std::min(options.refined_starts, grid.size());
-  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(starts),
-                    order.end(), [&](std::size_t a, std::size_t b) { return values[a] < values[b]; });
+  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(starts), order.end(),
+                    [&](std::size_t a, std::size_t b) { return values[a] < values[b]; });
 
   Minimum best{values[order[0]], grid[order[0]]};
   std::vector<double> lower(m), upper(m);
@@ -100,7 +105,8 @@ Minimum minimize_box(const TypeSpace& space, const std::function<double(TypeView
       // NLopt reports round-off limits as exceptions; x then holds its best point.
       value = f(x);
     }
-    if (value < best.value) best = {value, x};
+    if (value < best.value)
+      best = {value, x};
   }
   return best;
 }
@@ -109,8 +115,10 @@ Minimum minimize_box(const TypeSpace& space, const std::function<double(TypeView
 
 Minimum minimize(const TypeSpace& space, const std::function<double(TypeView)>& f,
                  const MinimizeOptions& options) {
-  if (space.is_discrete()) return minimize_discrete(space, f);
-  if (space.dimension() == 1) return minimize_interval(space.lower(0), space.upper(0), f, options);
+  if (space.is_discrete())
+    return minimize_discrete(space, f);
+  if (space.dimension() == 1)
+    return minimize_interval(space.lower(0), space.upper(0), f, options);
   return minimize_box(space, f, options);
 }
 
@@ -118,10 +126,11 @@ JointMinimum minimize_joint(const TypeSpace& Theta1, const TypeSpace& Theta2,
                             const std::function<double(TypeView, TypeView)>& f,
                             const MinimizeOptions& options) {
   auto inner = [&](TypeView theta1) {
-    return minimize(Theta2, [&](TypeView theta2) { return f(theta1, theta2); }, options);
+    return minimize(
+        Theta2, [&](TypeView theta2) { return f(theta1, theta2); }, options);
   };
-  const Minimum outer = minimize(Theta1, [&](TypeView theta1) { return inner(theta1).value; },
-                                 options);
+  const Minimum outer = minimize(
+      Theta1, [&](TypeView theta1) { return inner(theta1).value; }, options);
   const Minimum at = inner(outer.argmin);
   return {at.value, outer.argmin, at.argmin};
 }

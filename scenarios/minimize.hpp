@@ -15,9 +15,9 @@
 namespace twostage {
 
 struct MinimizeOptions {
-  std::size_t grid_points_1d = 257;    // grid on an interval
+  std::size_t grid_points_1d = 257;      // grid on an interval
   std::size_t grid_points_total = 4096;  // grid on a box, split evenly over the axes
-  std::size_t refined_starts = 3;      // best grid points that are refined locally
+  std::size_t refined_starts = 3;        // best grid points that are refined locally
 };
 
 struct Minimum {

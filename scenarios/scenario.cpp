@@ -23,9 +23,12 @@ namespace {
 bool parse_finite(std::string_view text, double& out) {
   const char* first = text.data();
   const char* last = text.data() + text.size();
-  while (first < last && *first == ' ') ++first;
-  while (last > first && last[-1] == ' ') --last;
-  if (first < last && *first == '+') ++first;
+  while (first < last && *first == ' ')
+    ++first;
+  while (last > first && last[-1] == ' ')
+    --last;
+  if (first < last && *first == '+')
+    ++first;
   const auto [end, ec] = std::from_chars(first, last, out);
   return ec == std::errc() && end == last && std::isfinite(out);
 }
@@ -39,7 +42,8 @@ class Reader {
   [[noreturn]] void fail(const toml::value& at, const std::string& key,
                          const std::string& problem) const {
     const auto line = at.location().line();
-    if (line > 0) throw_input_error("{}:{}: {}: {}", origin_, line, key, problem);
+    if (line > 0)
+      throw_input_error("{}:{}: {}: {}", origin_, line, key, problem);
     throw_input_error("{}: {}: {}", origin_, key, problem);
   }
 
@@ -49,7 +53,8 @@ class Reader {
     for (const auto& [key, value] : table.as_table()) {
       if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
         std::string list;
-        for (auto a : allowed) list += fmt::format("{}{}", list.empty() ? "" : ", ", a);
+        for (auto a : allowed)
+          list += fmt::format("{}{}", list.empty() ? "" : ", ", a);
         fail(value, where.empty() ? key : where + "." + key,
              fmt::format("unknown key (allowed here: {})", list));
       }
@@ -59,7 +64,8 @@ class Reader {
   const toml::value& table(const toml::value& parent, const std::string& key,
                            const std::string& where) const {
     const toml::value& v = require(parent, key, where);
-    if (!v.is_table()) fail(v, qualified(where, key), "expected a table");
+    if (!v.is_table())
+      fail(v, qualified(where, key), "expected a table");
     return v;
   }
 
@@ -74,11 +80,13 @@ class Reader {
   std::string string(const toml::value& parent, const std::string& key, const std::string& where,
                      const std::string& fallback = {}) const {
     if (!parent.contains(key)) {
-      if (fallback.empty()) fail(parent, qualified(where, key), "missing");
+      if (fallback.empty())
+        fail(parent, qualified(where, key), "missing");
       return fallback;
     }
     const toml::value& v = parent.at(key);
-    if (!v.is_string()) fail(v, qualified(where, key), "expected a string");
+    if (!v.is_string())
+      fail(v, qualified(where, key), "expected a string");
     return v.as_string().str;
   }
 
@@ -94,23 +102,27 @@ class Reader {
     } else {
       fail(v, key, "expected a number or an expression over the parameters");
     }
-    if (!std::isfinite(x)) fail(v, key, fmt::format("{} is not allowed (need a finite number)", x));
+    if (!std::isfinite(x))
+      fail(v, key, fmt::format("{} is not allowed (need a finite number)", x));
     return x;
   }
 
   double number(const toml::value& parent, const std::string& key, const std::string& where,
                 std::optional<double> fallback = std::nullopt) const {
     if (!parent.contains(key)) {
-      if (!fallback) fail(parent, qualified(where, key), "missing");
+      if (!fallback)
+        fail(parent, qualified(where, key), "missing");
       return *fallback;
     }
     return number(parent.at(key), qualified(where, key));
   }
 
   std::vector<double> numbers(const toml::value& v, const std::string& key) const {
-    if (!v.is_array()) fail(v, key, "expected an array of numbers");
+    if (!v.is_array())
+      fail(v, key, "expected an array of numbers");
     std::vector<double> out;
-    for (const auto& item : v.as_array()) out.push_back(number(item, key));
+    for (const auto& item : v.as_array())
+      out.push_back(number(item, key));
     return out;
   }
 
@@ -127,13 +139,15 @@ class Reader {
     mu::Parser parser;
     try {
       if (values_ != nullptr) {
-        for (const auto& [name, value] : *values_) parser.DefineConst(name, value);
+        for (const auto& [name, value] : *values_)
+          parser.DefineConst(name, value);
       }
       parser.SetExpr(text);
       return parser.Eval();
     } catch (const mu::Parser::exception_type& e) {
-      fail(at, key, fmt::format("expression \"{}\" is not a number over the parameters: {}", text,
-                                e.GetMsg()));
+      fail(at, key,
+           fmt::format("expression \"{}\" is not a number over the parameters: {}", text,
+                       e.GetMsg()));
     }
   }
 
@@ -153,7 +167,8 @@ bool valid_identifier(const std::string& name) {
 
 std::vector<Parameter> read_parameters(const Reader& in) {
   std::vector<Parameter> parameters;
-  if (!in.root().contains("parameters")) return parameters;
+  if (!in.root().contains("parameters"))
+    return parameters;
   const toml::value& table = in.table(in.root(), "parameters", "");
   std::vector<std::pair<std::uint_least32_t, Parameter>> by_line;
   for (const auto& [name, spec] : table.as_table()) {
@@ -161,7 +176,8 @@ std::vector<Parameter> read_parameters(const Reader& in) {
     if (!valid_identifier(name) || name.rfind("theta", 0) == 0) {
       in.fail(spec, where, "a parameter name must be an identifier not starting with 'theta'");
     }
-    if (!spec.is_table()) in.fail(spec, where, "expected a table with default, range, description");
+    if (!spec.is_table())
+      in.fail(spec, where, "expected a table with default, range, description");
     in.only_keys(spec, where, {"default", "range", "description"});
     Parameter p;
     p.name = name;
@@ -172,10 +188,12 @@ std::vector<Parameter> read_parameters(const Reader& in) {
     p.default_value = in.number(fallback, where + ".default");
     p.value = p.default_value;
     p.description = in.string(spec, "description", where, " ");
-    if (p.description == " ") p.description.clear();
+    if (p.description == " ")
+      p.description.clear();
     if (spec.contains("range")) {
       const toml::value& r = spec.at("range");
-      if (!r.is_string()) in.fail(r, where + ".range", "expected a string such as \"(0, 1)\"");
+      if (!r.is_string())
+        in.fail(r, where + ".range", "expected a string such as \"(0, 1)\"");
       try {
         p.range = Range::parse(r.as_string().str);
       } catch (const InputError& e) {
@@ -191,7 +209,8 @@ std::vector<Parameter> read_parameters(const Reader& in) {
   }
   std::sort(by_line.begin(), by_line.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (auto& [line, p] : by_line) parameters.push_back(std::move(p));
+  for (auto& [line, p] : by_line)
+    parameters.push_back(std::move(p));
   return parameters;
 }
 
@@ -202,7 +221,8 @@ void apply_overrides(std::vector<Parameter>& parameters, const std::vector<Overr
                            [&](const Parameter& p) { return p.name == o.name; });
     if (it == parameters.end()) {
       std::string names;
-      for (const auto& p : parameters) names += (names.empty() ? "" : ", ") + p.name;
+      for (const auto& p : parameters)
+        names += (names.empty() ? "" : ", ") + p.name;
       throw_input_error("--set {}: scenario '{}' has no parameter '{}' (its parameters: {})",
                         o.name, scenario, o.name, names.empty() ? "none" : names);
     }
@@ -217,32 +237,39 @@ void apply_overrides(std::vector<Parameter>& parameters, const std::vector<Overr
 CoordinateDistribution read_coordinate(const Reader& in, const toml::value& spec,
                                        const std::string& where) {
   const std::string kind = in.string(spec, "distribution", where, "uniform");
+  if (kind == "uniform") {
+    in.only_keys(spec, where, {"space", "distribution", "low", "high"});
+  } else if (kind == "beta") {
+    in.only_keys(spec, where, {"space", "distribution", "low", "high", "alpha", "beta"});
+  } else if (kind == "truncated-normal") {
+    in.only_keys(spec, where, {"space", "distribution", "low", "high", "mean", "sd"});
+  } else {
+    in.fail(
+        spec.at("distribution"), where + ".distribution",
+        fmt::format("unknown distribution '{}' (allowed: uniform, beta, truncated-normal)", kind));
+  }
   const double low = in.number(spec, "low", where);
   const double high = in.number(spec, "high", where);
   try {
-    if (kind == "uniform") {
-      in.only_keys(spec, where, {"space", "distribution", "low", "high"});
-      return CoordinateDistribution::uniform(low, high);
-    }
     if (kind == "beta") {
-      in.only_keys(spec, where, {"space", "distribution", "low", "high", "alpha", "beta"});
       return CoordinateDistribution::beta(in.number(spec, "alpha", where),
                                           in.number(spec, "beta", where), low, high);
     }
     if (kind == "truncated-normal") {
-      in.only_keys(spec, where, {"space", "distribution", "low", "high", "mean", "sd"});
       return CoordinateDistribution::truncated_normal(in.number(spec, "mean", where),
                                                       in.number(spec, "sd", where), low, high);
     }
+    return CoordinateDistribution::uniform(low, high);
   } catch (const InputError& e) {
+    if (std::string_view(e.what()).rfind(in.origin(), 0) == 0)
+      throw;
     in.fail(spec, where, e.what());
   }
-  in.fail(spec.at("distribution"), where + ".distribution",
-          fmt::format("unknown distribution '{}' (allowed: uniform, beta, truncated-normal)", kind));
 }
 
 Type read_point(const Reader& in, const toml::value& v, const std::string& key) {
-  if (v.is_array()) return in.numbers(v, key);
+  if (v.is_array())
+    return in.numbers(v, key);
   return {in.number(v, key)};
 }
 
@@ -267,7 +294,8 @@ TypeSpace read_type_space(const Reader& in, const std::string& agent) {
       for (std::size_t k = 0; k < list.as_array().size(); ++k) {
         const toml::value& c = list.as_array()[k];
         const std::string where = fmt::format("{}.coordinates[{}]", agent, k + 1);
-        if (!c.is_table()) in.fail(c, where, "expected a table");
+        if (!c.is_table())
+          in.fail(c, where, "expected a table");
         coordinates.push_back(read_coordinate(in, c, where));
       }
       return TypeSpace::continuous(std::move(coordinates));
@@ -275,9 +303,11 @@ TypeSpace read_type_space(const Reader& in, const std::string& agent) {
     if (space == "finite") {
       in.only_keys(spec, agent, {"space", "points", "probabilities"});
       const toml::value& points = in.require(spec, "points", agent);
-      if (!points.is_array()) in.fail(points, agent + ".points", "expected an array");
+      if (!points.is_array())
+        in.fail(points, agent + ".points", "expected an array");
       std::vector<Type> types;
-      for (const auto& p : points.as_array()) types.push_back(read_point(in, p, agent + ".points"));
+      for (const auto& p : points.as_array())
+        types.push_back(read_point(in, p, agent + ".points"));
       std::vector<double> probabilities;
       if (spec.contains("probabilities")) {
         probabilities = in.numbers(spec.at("probabilities"), agent + ".probabilities");
@@ -288,7 +318,8 @@ TypeSpace read_type_space(const Reader& in, const std::string& agent) {
     }
   } catch (const InputError& e) {
     // Errors from the type-space constructors get the file position.
-    if (std::string_view(e.what()).rfind(in.origin(), 0) == 0) throw;
+    if (std::string_view(e.what()).rfind(in.origin(), 0) == 0)
+      throw;
     in.fail(spec, agent, e.what());
   }
   in.fail(spec.at("space"), agent + ".space",
@@ -312,7 +343,8 @@ Valuation read_valuation(const Reader& in, const toml::value& table, const std::
   in.only_keys(v, where, {"constant", "theta1", "theta2"});
   auto coefficients = [&](const char* key, std::size_t m) {
     std::vector<double> c(m, 0.0);
-    if (v.contains(key)) c = in.numbers(v.at(key), where + "." + key);
+    if (v.contains(key))
+      c = in.numbers(v.at(key), where + "." + key);
     if (c.size() != m) {
       in.fail(v.at(key), where + "." + key,
               fmt::format("has {} coefficients, but the type has dimension {}", c.size(), m));
@@ -332,9 +364,10 @@ void check_valuations_finite(const Environment& env, const std::string& origin) 
       for (const auto& [name, v] : {std::pair{"v1", &env.v1}, std::pair{"v2", &env.v2}}) {
         const double value = (*v)(a, b);
         if (!std::isfinite(value)) {
-          throw_input_error("{}: valuations.{} is {} at theta1 = ({}), theta2 = ({}) (valuations "
-                            "must be finite on the whole type space)",
-                            origin, name, value, fmt::join(a, ", "), fmt::join(b, ", "));
+          throw_input_error(
+              "{}: valuations.{} is {} at theta1 = ({}), theta2 = ({}) (valuations "
+              "must be finite on the whole type space)",
+              origin, name, value, fmt::join(a, ", "), fmt::join(b, ", "));
         }
       }
     }
@@ -347,21 +380,25 @@ std::string Range::describe() const {
   auto end = [](double x) {
     return std::isinf(x) ? std::string(x < 0 ? "-inf" : "inf") : fmt::format("{}", x);
   };
-  return fmt::format("{}{}, {}{}", low_open ? '(' : '[', end(low), end(high), high_open ? ')' : ']');
+  return fmt::format("{}{}, {}{}", low_open ? '(' : '[', end(low), end(high),
+                     high_open ? ')' : ']');
 }
 
 Range Range::parse(std::string_view text) {
   auto bad = [&]() -> Range {
-    throw_input_error("range \"{}\" is not an interval such as \"(0, 1)\", \"[0, 1]\" or "
-                      "\"[0, inf)\"",
-                      text);
+    throw_input_error(
+        "range \"{}\" is not an interval such as \"(0, 1)\", \"[0, 1]\" or "
+        "\"[0, inf)\"",
+        text);
   };
   std::string s(text);
   s.erase(std::remove(s.begin(), s.end(), ' '), s.end());
-  if (s.size() < 5) return bad();
+  if (s.size() < 5)
+    return bad();
   const char open = s.front(), close = s.back();
   const auto comma = s.find(',');
-  if ((open != '(' && open != '[') || (close != ')' && close != ']') || comma == std::string::npos) {
+  if ((open != '(' && open != '[') || (close != ')' && close != ']') ||
+      comma == std::string::npos) {
     return bad();
   }
   auto end = [&](std::string part, double& x) {
@@ -378,7 +415,8 @@ Range Range::parse(std::string_view text) {
   end(s.substr(comma + 1, s.size() - comma - 2), r.high);
   r.low_open = open == '(' || std::isinf(r.low);
   r.high_open = close == ')' || std::isinf(r.high);
-  if (!(r.low < r.high)) bad();
+  if (!(r.low < r.high))
+    bad();
   return r;
 }
 
@@ -397,7 +435,8 @@ Override parse_override(std::string_view text) {
 
 ParameterValues Scenario::parameter_values() const {
   ParameterValues values;
-  for (const auto& p : parameters) values[p.name] = p.value;
+  for (const auto& p : parameters)
+    values[p.name] = p.value;
   return values;
 }
 
@@ -411,7 +450,8 @@ Scenario parse_scenario(std::string_view text, const std::string& origin,
     // toml11's message spans several lines; keep its first line and the position.
     std::string first(e.what());
     first = first.substr(0, first.find('\n'));
-    if (first.rfind("[error] ", 0) == 0) first = first.substr(8);
+    if (first.rfind("[error] ", 0) == 0)
+      first = first.substr(8);
     throw_input_error("{}:{}: malformed TOML: {}", origin, e.location().line(), first);
   }
   Reader in(root, origin);
@@ -420,7 +460,8 @@ Scenario parse_scenario(std::string_view text, const std::string& origin,
   Scenario scenario;
   scenario.name = in.string(root, "name", "");
   scenario.description = in.string(root, "description", "", " ");
-  if (scenario.description == " ") scenario.description.clear();
+  if (scenario.description == " ")
+    scenario.description.clear();
   scenario.source = origin;
   scenario.parameters = read_parameters(in);
   apply_overrides(scenario.parameters, overrides, scenario.name);
@@ -431,10 +472,12 @@ Scenario parse_scenario(std::string_view text, const std::string& origin,
   TypeSpace Theta2 = read_type_space(in, "buyer");
   const toml::value& valuations = in.table(root, "valuations", "");
   in.only_keys(valuations, "valuations", {"v1", "v2"});
-  Valuation v1 = read_valuation(in, valuations, "v1", values, Theta1.dimension(), Theta2.dimension());
-  Valuation v2 = read_valuation(in, valuations, "v2", values, Theta1.dimension(), Theta2.dimension());
-  scenario.environment = Environment{std::move(Theta1), std::move(Theta2), std::move(v1),
-                                     std::move(v2)};
+  Valuation v1 =
+      read_valuation(in, valuations, "v1", values, Theta1.dimension(), Theta2.dimension());
+  Valuation v2 =
+      read_valuation(in, valuations, "v2", values, Theta1.dimension(), Theta2.dimension());
+  scenario.environment =
+      Environment{std::move(Theta1), std::move(Theta2), std::move(v1), std::move(v2)};
   check_valuations_finite(scenario.environment, origin);
   return scenario;
 }
@@ -453,14 +496,16 @@ Scenario load_scenario(const std::string& name_or_path, const std::vector<Overri
       throw_input_error("scenario file '{}' does not exist or is not a regular file", name_or_path);
     }
     std::string names;
-    for (const auto& b : builtin_scenarios()) names += fmt::format("{}{}", names.empty() ? "" : ", ", b.name);
+    for (const auto& b : builtin_scenarios())
+      names += fmt::format("{}{}", names.empty() ? "" : ", ", b.name);
     throw_input_error("unknown scenario '{}' (built-in: {}; or give the path of a .toml file)",
                       name_or_path, names);
   }
   std::ifstream file(path, std::ios::binary);
   std::stringstream buffer;
   buffer << file.rdbuf();
-  if (!file) throw_input_error("cannot read scenario file '{}'", name_or_path);
+  if (!file)
+    throw_input_error("cannot read scenario file '{}'", name_or_path);
   return parse_scenario(buffer.str(), name_or_path, overrides);
 }
 

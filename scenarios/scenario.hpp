@@ -64,7 +64,8 @@ inline constexpr std::string_view kDefaultScenario = "lemons";
 
 // Loads a built-in by name, or a file when the argument names an existing
 // path or ends in ".toml". Throws InputError for anything wrong.
-Scenario load_scenario(const std::string& name_or_path, const std::vector<Override>& overrides = {});
+Scenario load_scenario(const std::string& name_or_path,
+                       const std::vector<Override>& overrides = {});
 // Parses scenario TOML text; `origin` names it in messages.
 Scenario parse_scenario(std::string_view text, const std::string& origin,
                         const std::vector<Override>& overrides = {});

@@ -14,9 +14,11 @@ namespace twostage {
 namespace {
 
 void require_finite_point(const Type& point) {
-  if (point.empty()) throw_input_error("a type needs at least one coordinate");
+  if (point.empty())
+    throw_input_error("a type needs at least one coordinate");
   for (double x : point) {
-    if (!std::isfinite(x)) throw_input_error("type coordinate {} is not a finite number", x);
+    if (!std::isfinite(x))
+      throw_input_error("type coordinate {} is not a finite number", x);
   }
 }
 
@@ -35,7 +37,8 @@ TypeSpace TypeSpace::point(Type value) {
 }
 
 TypeSpace TypeSpace::finite(std::vector<Type> points, std::vector<double> probabilities) {
-  if (points.empty()) throw_input_error("a finite type space needs at least one point");
+  if (points.empty())
+    throw_input_error("a finite type space needs at least one point");
   if (points.size() != probabilities.size()) {
     throw_input_error("a finite type space has {} points but {} probabilities (need one each)",
                       points.size(), probabilities.size());
@@ -56,7 +59,8 @@ TypeSpace TypeSpace::finite(std::vector<Type> points, std::vector<double> probab
   if (std::abs(total - 1.0) > 1e-9) {
     throw_input_error("probabilities sum to {} (they must sum to 1)", total);
   }
-  for (double& p : probabilities) p /= total;
+  for (double& p : probabilities)
+    p /= total;
 
   TypeSpace space;
   space.kind_ = TypeSpaceKind::kFinite;
@@ -75,7 +79,8 @@ TypeSpace TypeSpace::finite(std::vector<Type> points, std::vector<double> probab
 }
 
 TypeSpace TypeSpace::continuous(std::vector<CoordinateDistribution> coordinates) {
-  if (coordinates.empty()) throw_input_error("a continuous type space needs at least one coordinate");
+  if (coordinates.empty())
+    throw_input_error("a continuous type space needs at least one coordinate");
   TypeSpace space;
   space.kind_ = TypeSpaceKind::kContinuous;
   space.dimension_ = coordinates.size();
@@ -88,23 +93,27 @@ TypeSpace TypeSpace::continuous(std::vector<CoordinateDistribution> coordinates)
 }
 
 bool TypeSpace::contains(TypeView theta, double tolerance) const {
-  if (theta.size() != dimension_) return false;
+  if (theta.size() != dimension_)
+    return false;
   if (is_discrete()) {
     return std::any_of(points_.begin(), points_.end(), [&](const Type& p) {
       for (std::size_t k = 0; k < dimension_; ++k) {
-        if (std::abs(p[k] - theta[k]) > tolerance) return false;
+        if (std::abs(p[k] - theta[k]) > tolerance)
+          return false;
       }
       return true;
     });
   }
   for (std::size_t k = 0; k < dimension_; ++k) {
-    if (!(theta[k] >= lower_[k] - tolerance && theta[k] <= upper_[k] + tolerance)) return false;
+    if (!(theta[k] >= lower_[k] - tolerance && theta[k] <= upper_[k] + tolerance))
+      return false;
   }
   return true;
 }
 
 std::vector<Type> TypeSpace::grid(std::size_t per_axis) const {
-  if (is_discrete()) return points_;
+  if (is_discrete())
+    return points_;
   per_axis = std::max<std::size_t>(per_axis, 2);
   std::vector<Type> grid;
   std::vector<std::size_t> index(dimension_, 0);
@@ -117,8 +126,10 @@ std::vector<Type> TypeSpace::grid(std::size_t per_axis) const {
     grid.push_back(std::move(theta));
     // Odometer over the product grid, last coordinate fastest.
     std::size_t k = dimension_;
-    while (k > 0 && ++index[k - 1] == per_axis) index[--k] = 0;
-    if (k == 0) break;
+    while (k > 0 && ++index[k - 1] == per_axis)
+      index[--k] = 0;
+    if (k == 0)
+      break;
   }
   return grid;
 }
@@ -132,7 +143,8 @@ std::string TypeSpace::describe() const {
       return fmt::format("finite: {} points in R^{}", points_.size(), dimension_);
     case TypeSpaceKind::kContinuous: {
       std::vector<std::string> parts;
-      for (const auto& c : coordinates_) parts.push_back(c.describe());
+      for (const auto& c : coordinates_)
+        parts.push_back(c.describe());
       return fmt::format("{}", fmt::join(parts, " x "));
     }
   }

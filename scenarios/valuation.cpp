@@ -30,7 +30,8 @@ namespace {
 std::vector<std::pair<std::string, std::size_t>> variable_names(std::size_t agent, std::size_t m,
                                                                 std::size_t offset) {
   std::vector<std::pair<std::string, std::size_t>> names;
-  if (m == 1) names.emplace_back(fmt::format("theta{}", agent), offset);
+  if (m == 1)
+    names.emplace_back(fmt::format("theta{}", agent), offset);
   for (std::size_t k = 0; k < m; ++k) {
     names.emplace_back(fmt::format("theta{}_{}", agent, k + 1), offset + k);
   }
@@ -39,9 +40,12 @@ std::vector<std::pair<std::string, std::size_t>> variable_names(std::size_t agen
 
 std::string allowed_names(std::size_t m1, std::size_t m2, const ParameterValues& parameters) {
   std::string list;
-  for (const auto& [name, index] : variable_names(1, m1, 0)) list += name + ", ";
-  for (const auto& [name, index] : variable_names(2, m2, m1)) list += name + ", ";
-  for (const auto& [name, value] : parameters) list += name + ", ";
+  for (const auto& [name, index] : variable_names(1, m1, 0))
+    list += name + ", ";
+  for (const auto& [name, index] : variable_names(2, m2, m1))
+    list += name + ", ";
+  for (const auto& [name, value] : parameters)
+    list += name + ", ";
   return list.empty() ? "none" : list.substr(0, list.size() - 2);
 }
 
@@ -51,7 +55,8 @@ void Valuation::Compiled::compile() {
   variables.assign(m1 + m2, 0.0);
   parser = mu::Parser();
   try {
-    for (const auto& [pname, value] : parameters) parser.DefineConst(pname, value);
+    for (const auto& [pname, value] : parameters)
+      parser.DefineConst(pname, value);
     for (const auto& [vname, index] : variable_names(1, m1, 0)) {
       parser.DefineVar(vname, &variables[index]);
     }
@@ -62,8 +67,8 @@ void Valuation::Compiled::compile() {
     parser.Eval();  // forces parsing so that errors surface here, not mid-run
   } catch (const mu::Parser::exception_type& e) {
     if (e.GetCode() == mu::ecUNASSIGNABLE_TOKEN) {
-      throw_input_error("valuation {} = \"{}\": unknown variable '{}' (allowed: {})", name,
-                        formula, e.GetToken(), allowed_names(m1, m2, parameters));
+      throw_input_error("valuation {} = \"{}\": unknown variable '{}' (allowed: {})", name, formula,
+                        e.GetToken(), allowed_names(m1, m2, parameters));
     }
     throw_input_error("valuation {} = \"{}\" does not parse: {}", name, formula, e.GetMsg());
   }
@@ -76,18 +81,20 @@ Valuation Valuation::affine(double constant, std::vector<double> theta1_coeffici
   v.a_ = std::move(theta1_coefficients);
   v.b_ = std::move(theta2_coefficients);
   for (double c : v.a_) {
-    if (!std::isfinite(c)) throw_input_error("affine valuation coefficient {} is not finite", c);
+    if (!std::isfinite(c))
+      throw_input_error("affine valuation coefficient {} is not finite", c);
   }
   for (double c : v.b_) {
-    if (!std::isfinite(c)) throw_input_error("affine valuation coefficient {} is not finite", c);
+    if (!std::isfinite(c))
+      throw_input_error("affine valuation coefficient {} is not finite", c);
   }
-  if (!std::isfinite(constant)) throw_input_error("affine valuation constant {} is not finite", constant);
+  if (!std::isfinite(constant))
+    throw_input_error("affine valuation constant {} is not finite", constant);
   return v;
 }
 
 Valuation Valuation::expression(const std::string& name, const std::string& formula,
-                                const ParameterValues& parameters, std::size_t m1,
-                                std::size_t m2) {
+                                const ParameterValues& parameters, std::size_t m1, std::size_t m2) {
   Valuation v;
   v.compiled_ = std::make_unique<Compiled>();
   v.compiled_->name = name;
@@ -113,7 +120,8 @@ Valuation::Valuation(const Valuation& other)
 }
 
 Valuation& Valuation::operator=(const Valuation& other) {
-  if (this != &other) *this = Valuation(other);
+  if (this != &other)
+    *this = Valuation(other);
   return *this;
 }
 
@@ -124,16 +132,20 @@ Valuation::~Valuation() = default;
 
 double Valuation::evaluate_expression(TypeView theta1, TypeView theta2) const {
   auto& c = *compiled_;
-  for (std::size_t k = 0; k < c.m1; ++k) c.variables[k] = theta1[k];
-  for (std::size_t k = 0; k < c.m2; ++k) c.variables[c.m1 + k] = theta2[k];
+  for (std::size_t k = 0; k < c.m1; ++k)
+    c.variables[k] = theta1[k];
+  for (std::size_t k = 0; k < c.m2; ++k)
+    c.variables[c.m1 + k] = theta2[k];
   return c.parser.Eval();
 }
 
 std::string Valuation::formula() const {
-  if (compiled_) return compiled_->formula;
+  if (compiled_)
+    return compiled_->formula;
   std::string text;
   auto add_term = [&](double coefficient, const std::string& variable) {
-    if (coefficient == 0.0) return;
+    if (coefficient == 0.0)
+      return;
     const double magnitude = std::abs(coefficient);
     const char* sign = coefficient < 0 ? (text.empty() ? "-" : " - ") : (text.empty() ? "" : " + ");
     if (variable.empty()) {

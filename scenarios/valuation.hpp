@@ -46,8 +46,10 @@ class Valuation {
   double operator()(TypeView theta1, TypeView theta2) const {
     if (!compiled_) {
       double value = constant_;
-      for (std::size_t k = 0; k < a_.size(); ++k) value += a_[k] * theta1[k];
-      for (std::size_t k = 0; k < b_.size(); ++k) value += b_[k] * theta2[k];
+      for (std::size_t k = 0; k < a_.size(); ++k)
+        value += a_[k] * theta1[k];
+      for (std::size_t k = 0; k < b_.size(); ++k)
+        value += b_[k] * theta2[k];
       return value;
     }
     return evaluate_expression(theta1, theta2);

@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include "scenarios/error.hpp"
 #include "sim/describe.hpp"
@@ -40,7 +40,8 @@ struct ScenarioOptions {
 
   Scenario load() const {
     std::vector<Override> overrides;
-    for (const std::string& s : sets) overrides.push_back(parse_override(s));
+    for (const std::string& s : sets)
+      overrides.push_back(parse_override(s));
     return load_scenario(scenario, overrides);
   }
 };
@@ -75,12 +76,14 @@ int run_command_line(int argc, char** argv) {
   app.set_version_flag("--version", std::string(TWOSTAGE_VERSION));
   app.require_subcommand(1);
   std::string log_level = "info";
-  app.add_option("--log-level", log_level, "diagnostics on stderr: trace, debug, info, warn, error, off")
+  app.add_option("--log-level", log_level,
+                 "diagnostics on stderr: trace, debug, info, warn, error, off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
       ->capture_default_str();
 
   bool scenarios_json = false;
-  auto* scenarios = app.add_subcommand("scenarios", "list the built-in scenarios and their parameters");
+  auto* scenarios =
+      app.add_subcommand("scenarios", "list the built-in scenarios and their parameters");
   scenarios->add_flag("--json", scenarios_json, "print JSON instead of text");
 
   ScenarioOptions describe_options;
@@ -92,6 +95,19 @@ int run_command_line(int argc, char** argv) {
       ->check(CLI::Range(2, 1001))
       ->capture_default_str();
 
+  // CLI11 would only say that a subcommand is required; name the unknown word.
+  if (argc > 1 && argv[1][0] != '-') {
+    std::string known;
+    bool found = false;
+    for (const CLI::App* command : app.get_subcommands({})) {
+      known += (known.empty() ? "" : ", ") + command->get_name();
+      found = found || command->get_name() == argv[1];
+    }
+    if (!found) {
+      std::fprintf(stderr, "error: unknown command '%s' (commands: %s)\n", argv[1], known.c_str());
+      return kExitBadInput;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

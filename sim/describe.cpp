@@ -8,7 +8,8 @@ namespace twostage {
 namespace {
 
 std::string format_type(TypeView theta) {
-  if (theta.size() == 1) return fmt::format("{:.6g}", theta[0]);
+  if (theta.size() == 1)
+    return fmt::format("{:.6g}", theta[0]);
   return fmt::format("({:.6g})", fmt::join(theta, ", "));
 }
 
@@ -19,7 +20,8 @@ Json space_json(const TypeSpace& space) {
          {"describe", space.describe()}};
   if (space.is_discrete()) {
     Json points = Json::array();
-    for (const Type& p : space.points()) points.push_back(to_json(p));
+    for (const Type& p : space.points())
+      points.push_back(to_json(p));
     j["points"] = points;
     j["probabilities"] = space.probabilities();
   }
@@ -42,9 +44,9 @@ void append_table(std::string& out, const std::vector<TypeRow>& rows, const char
   out += fmt::format("  {:>24}  {:>14} {:>9}  {:>14} {:>9}\n", type_label, w_label, "±",
                      outside_label, "±");
   for (const TypeRow& row : rows) {
-    out += fmt::format("  {:>24}  {:>14.9f} {:>9.1e}  {:>14.9f} {:>9.1e}\n", format_type(row.theta),
-                       row.W.value, row.W.error, row.outside_option.value,
-                       row.outside_option.error);
+    out +=
+        fmt::format("  {:>24}  {:>14.9f} {:>9.1e}  {:>14.9f} {:>9.1e}\n", format_type(row.theta),
+                    row.W.value, row.W.error, row.outside_option.value, row.outside_option.error);
   }
 }
 
@@ -108,7 +110,9 @@ Json to_json(const Description& d) {
       {"valuations", {{"v1", env.v1.formula()}, {"v2", env.v2.formula()}}},
       {"trivial", f.trivial},
       {"trade_gain_margin",
-       {{"value", f.margin}, {"theta1", to_json(f.margin_theta1)}, {"theta2", to_json(f.margin_theta2)}}},
+       {{"value", f.margin},
+        {"theta1", to_json(f.margin_theta1)},
+        {"theta2", to_json(f.margin_theta2)}}},
       {"single_crossing", single_crossing},
       {"expected_surplus", es},
       {"seller_table", rows_json(d.seller_rows, "theta1", "W1")},
@@ -135,11 +139,11 @@ std::string to_text(const Description& d) {
                      f.trivial ? "trivial (trade is always efficient)" : "nontrivial");
   const auto& sc = f.single_crossing;
   if (sc.defined) {
-    out += fmt::format("Single crossing {} (worst margin {:.9g}, the {}'s condition at θ1 = {}, "
-                       "θ2 = {}); valuations {}increasing\n",
-                       sc.holds ? "holds" : "fails", sc.worst_margin,
-                       sc.agent == 1 ? "seller" : "buyer", format_type(sc.theta1),
-                       format_type(sc.theta2), sc.increasing ? "" : "not ");
+    out += fmt::format(
+        "Single crossing {} (worst margin {:.9g}, the {}'s condition at θ1 = {}, "
+        "θ2 = {}); valuations {}increasing\n",
+        sc.holds ? "holds" : "fails", sc.worst_margin, sc.agent == 1 ? "seller" : "buyer",
+        format_type(sc.theta1), format_type(sc.theta2), sc.increasing ? "" : "not ");
   } else {
     out += fmt::format("Single crossing not defined: {}\n", sc.why_undefined);
   }

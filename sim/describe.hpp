@@ -13,7 +13,7 @@ namespace twostage {
 
 struct TypeRow {
   Type theta;
-  Estimate W;              // W1(θ1) or W2(θ2)
+  Estimate W;               // W1(θ1) or W2(θ2)
   Estimate outside_option;  // U1°(θ1) or U2° = 0
 };
 
