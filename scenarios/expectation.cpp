@@ -34,7 +34,9 @@ std::vector<double> find_cutoffs(const std::vector<TypeFunction>& kinks, double 
     for (unsigned i = 1; i <= scan; ++i) {
       const double right = low + (high - low) * i / scan;
       const double f_right = f(right);
-      if ((f_left < 0 && f_right > 0) || (f_left > 0 && f_right < 0)) {
+      if (f_right == 0.0) {
+        roots.push_back(right);  // the cut-off falls exactly on a scan point
+      } else if ((f_left < 0 && f_right > 0) || (f_left > 0 && f_right < 0)) {
         std::uintmax_t iterations = 100;
         const auto [a, b] = boost::math::tools::toms748_solve(
             f, left, right, f_left, f_right, boost::math::tools::eps_tolerance<double>(52),
@@ -63,10 +65,26 @@ Estimate integrate_1d(const CoordinateDistribution& dist, const TypeFunction& g,
     const double density = dist.pdf(t);
     return density == 0.0 ? 0.0 : g(TypeView(&t, 1)) * density;
   };
+  // The tolerance is meant for the whole integral. A piece that carries a
+  // sliver of it (a cut-off next to an end) cannot meet a relative target of
+  // its own below rounding, and bisecting it to the depth limit would cost
+  // millions of evaluations; so each piece gets the tolerance scaled by its
+  // share of ∫|f|, estimated with one unrefined Gauss–Kronrod rule.
+  using Rule = boost::math::quadrature::gauss_kronrod<double, 21>;
+  const std::size_t pieces = breaks.size() - 1;
+  std::vector<double> share(pieces);
+  double total_l1 = 0.0;
+  for (std::size_t i = 0; i < pieces; ++i) {
+    double rough_error = 0.0;
+    Rule::integrate(integrand, breaks[i], breaks[i + 1], 0, 0.0, &rough_error, &share[i]);
+    total_l1 += share[i];
+  }
   Estimate total;
-  for (std::size_t i = 0; i + 1 < breaks.size(); ++i) {
+  for (std::size_t i = 0; i < pieces; ++i) {
     double error = 0.0, l1 = 0.0;
     double value = 0.0;
+    const double tolerance =
+        share[i] > 0 ? std::min(1e-3, options.relative_tolerance * total_l1 / share[i]) : 1e-3;
     if (dist.singular_at_ends()) {
       // Boost 1.74 declares integrate() non-const; one rule per thread keeps it safe.
       static thread_local boost::math::quadrature::tanh_sinh<double> rule;
@@ -87,12 +105,10 @@ Estimate integrate_1d(const CoordinateDistribution& dist, const TypeFunction& g,
         const double density = dist.pdf_at_share(z, zc);
         return density == 0.0 ? 0.0 : g(TypeView(&t, 1)) * density;
       };
-      value = rule.integrate(accurate, breaks[i], breaks[i + 1], options.relative_tolerance, &error,
-                             &l1);
+      value = rule.integrate(accurate, breaks[i], breaks[i + 1], tolerance, &error, &l1);
     } else {
-      value = boost::math::quadrature::gauss_kronrod<double, 21>::integrate(
-          integrand, breaks[i], breaks[i + 1], options.max_depth, options.relative_tolerance,
-          &error, &l1);
+      value = Rule::integrate(integrand, breaks[i], breaks[i + 1], options.max_depth, tolerance,
+                              &error, &l1);
     }
     total.value += value;
     total.error += error + 4 * kEpsilon * l1;
