@@ -73,6 +73,7 @@ TypeSpace TypeSpace::finite(std::vector<Type> points, std::vector<double> probab
       space.upper_[k] = std::max(space.upper_[k], p[k]);
     }
   }
+  space.pick_ = boost::random::discrete_distribution<std::size_t, double>(probabilities);
   space.points_ = std::move(points);
   space.probabilities_ = std::move(probabilities);
   return space;

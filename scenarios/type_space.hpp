@@ -7,10 +7,13 @@
 // valuations takes it as a span so no allocation is needed per type.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <span>
 #include <string>
 #include <vector>
+
+#include <boost/random/discrete_distribution.hpp>
 
 #include "scenarios/distribution.hpp"
 
@@ -51,6 +54,20 @@ class TypeSpace {
   // or a product grid with `per_axis` points per coordinate of a continuous one.
   std::vector<Type> grid(std::size_t per_axis) const;
 
+  // Draws one type into `theta` (size dimension()), deterministically given
+  // the engine's state: a support point by its probability, or each
+  // continuous coordinate in order.
+  template <typename Engine>
+  void sample(Engine& engine, std::span<double> theta) const {
+    if (is_discrete()) {
+      const Type& point = points_[points_.size() == 1 ? 0 : pick_(engine)];
+      std::copy(point.begin(), point.end(), theta.begin());
+      return;
+    }
+    for (std::size_t k = 0; k < dimension_; ++k)
+      theta[k] = coordinates_[k].sample(engine);
+  }
+
   // E.g. "point 0", "finite: 5 points", "U[0, 1] x U[0, 1]".
   std::string describe() const;
 
@@ -61,6 +78,8 @@ class TypeSpace {
   std::vector<double> probabilities_;
   std::vector<CoordinateDistribution> coordinates_;
   std::vector<double> lower_, upper_;
+  // Finite spaces: draws a support index by its probability.
+  boost::random::discrete_distribution<std::size_t, double> pick_;
 };
 
 }  // namespace twostage
