@@ -358,7 +358,13 @@ Valuation read_valuation(const Reader& in, const toml::value& table, const std::
 // Valuations must be finite wherever the mechanism may evaluate them; a grid
 // over Θ catches formulas such as log(theta1) on [0, 1].
 void check_valuations_finite(const Environment& env, const std::string& origin) {
-  const auto grid1 = env.Theta1.grid(9), grid2 = env.Theta2.grid(9);
+  // About 256 points per agent whatever the dimension, so the check stays cheap.
+  auto per_axis = [](const TypeSpace& space) {
+    const double root = std::pow(256.0, 1.0 / static_cast<double>(space.dimension()));
+    return std::max<std::size_t>(2, static_cast<std::size_t>(root));
+  };
+  const auto grid1 = env.Theta1.grid(per_axis(env.Theta1));
+  const auto grid2 = env.Theta2.grid(per_axis(env.Theta2));
   for (const Type& a : grid1) {
     for (const Type& b : grid2) {
       for (const auto& [name, v] : {std::pair{"v1", &env.v1}, std::pair{"v2", &env.v2}}) {

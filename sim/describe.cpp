@@ -1,11 +1,17 @@
 // sim/describe.cpp
 #include "sim/describe.hpp"
 
+#include <cmath>
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "scenarios/error.hpp"
+
 namespace twostage {
 namespace {
+
+constexpr double kMaxTableRows = 1e6;
 
 std::string format_type(TypeView theta) {
   if (theta.size() == 1)
@@ -54,6 +60,16 @@ void append_table(std::string& out, const std::vector<TypeRow>& rows, const char
 
 Description describe(const Scenario& scenario, std::size_t grid) {
   const Environment& env = scenario.environment;
+  for (const TypeSpace* space : {&env.Theta1, &env.Theta2}) {
+    const double rows =
+        std::pow(static_cast<double>(grid), static_cast<double>(space->dimension()));
+    if (space->is_continuous() && rows > kMaxTableRows) {
+      throw_input_error(
+          "--grid {} gives {}^{} = {:.0f} table rows (at most {:.0f}); use a smaller "
+          "--grid",
+          grid, grid, space->dimension(), rows, kMaxTableRows);
+    }
+  }
   Description d;
   d.scenario = &scenario;
   d.facts = classify(env);

@@ -106,6 +106,7 @@ TEST_CASE("bad command lines are refused", "[cli][bad-input]") {
   check_bad_input({"describe", "two-sided-linear", "--set", "gamma1=inf"}, "not a finite number");
   check_bad_input({"describe", "lemons", "--set", "a"}, "expected name=value");
   check_bad_input({"describe", "lemons", "--grid", "0"}, "--grid");
+  check_bad_input({"describe", "lemons-2d", "--grid", "1001"}, "1002001 table rows");
   check_bad_input({"describe", "--bogus"}, "--bogus");
   check_bad_input({"frobnicate"}, "frobnicate");
   check_bad_input({}, "subcommand is required");
