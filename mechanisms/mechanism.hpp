@@ -1,0 +1,83 @@
+// mechanisms/mechanism.hpp: what a mechanism is to the simulator (MODEL.md §2).
+//
+// A mechanism is a decision rule on the stage-1 type reports, x(θ^r) ∈ [0, 1],
+// and a transfer rule t(θ^r, u^r) on both stages' reports. A one-stage
+// mechanism ignores the payoff reports (two_stage() is false); a two-stage one
+// may also look at the realised trade q̂, which both agents observe, so
+// shoot-the-liar (MODEL.md §3.2) fits the same interface as Groves (§3.1).
+//
+// Later issues call decisions and transfers in Monte Carlo loops, so both are
+// meant to be cheap: a mechanism precomputes what it can when it is built and
+// documents any evaluation that is not.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "scenarios/environment.hpp"
+#include "scenarios/estimate.hpp"
+
+namespace twostage {
+
+// Money paid to the seller (t1) and to the buyer (t2); negative means paying in.
+struct Transfers {
+  double t1 = 0.0;
+  double t2 = 0.0;
+};
+
+// A parameter value as the mechanism was built with it, for reports.
+struct MechanismParameterValue {
+  std::string name;
+  double value = 0.0;
+};
+
+// Constant transfers added to every outcome, ℓ1 to the seller and ℓ2 to the
+// buyer (Mezzetti 2003, Proposition 3). They shift each agent's interim
+// utility by a constant and change no incentive.
+struct LumpSums {
+  Estimate seller;
+  Estimate buyer;
+};
+
+// The realised allocation payoffs of MODEL.md §1 after the lottery:
+// π1 = (1 − q̂) v1(θ) for the seller, π2 = q̂ v2(θ) for the buyer.
+struct RealisedPayoffs {
+  double pi1 = 0.0;
+  double pi2 = 0.0;
+};
+
+inline RealisedPayoffs realised_payoffs(const Environment& env, TypeView theta1, TypeView theta2,
+                                        bool traded) {
+  if (traded)
+    return {0.0, env.v2(theta1, theta2)};
+  return {env.v1(theta1, theta2), 0.0};
+}
+
+class Mechanism {
+ public:
+  virtual ~Mechanism() = default;
+
+  // The registry name, e.g. "groves".
+  virtual std::string name() const = 0;
+  // The parameters the mechanism was built with, in a fixed order.
+  virtual std::vector<MechanismParameterValue> parameters() const = 0;
+  // Whether the transfers depend on the stage-2 payoff reports.
+  virtual bool two_stage() const = 0;
+
+  // x(θ^r): the probability that the object moves, in [0, 1].
+  virtual double trade_probability(TypeView theta1_r, TypeView theta2_r) const = 0;
+
+  // t(θ^r, u^r) once the lottery has drawn q̂ (`traded`) and the agents have
+  // reported the payoffs u1_r, u2_r. Includes any lump sums.
+  virtual Transfers transfers(TypeView theta1_r, TypeView theta2_r, bool traded, double u1_r,
+                              double u2_r) const = 0;
+
+  // The constant part of the transfers (zero unless the mechanism has one).
+  virtual LumpSums lump_sums() const { return {}; }
+
+  // A bound on the absolute numerical error of any value transfers() returns,
+  // e.g. from the quadrature inside it; zero when transfers are exact.
+  virtual double transfer_error() const { return 0.0; }
+};
+
+}  // namespace twostage
