@@ -395,7 +395,9 @@ TEST_CASE("twostage verify: bad input exits 2 with one line on stderr", "[cli][v
       {"verify", "lemons", "--set", "b=x"},
   };
   for (const auto& args : bad) {
-    INFO(args[2] << " " << (args.size() > 3 ? args[3] : ""));
+    std::string joined;
+    for (const auto& a : args) joined += a + " ";
+    INFO(joined);
     const auto result = run_twostage(args);
     CHECK(result.exit_code == 2);
     CHECK(result.out.empty());
