@@ -11,6 +11,7 @@
 // documents any evaluation that is not.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,18 @@ inline RealisedPayoffs realised_payoffs(const Environment& env, TypeView theta1,
   return {env.v1(theta1, theta2), 0.0};
 }
 
+// The stage-1 reports of a batch of plays, row-major: play i's seller report
+// is theta1_r[i·m1 … i·m1 + m1), its buyer report theta2_r[i·m2 …).
+struct ReportBatch {
+  std::size_t size = 0;
+  std::size_t m1 = 0, m2 = 0;
+  const double* theta1_r = nullptr;
+  const double* theta2_r = nullptr;
+
+  TypeView seller(std::size_t i) const { return {theta1_r + i * m1, m1}; }
+  TypeView buyer(std::size_t i) const { return {theta2_r + i * m2, m2}; }
+};
+
 class Mechanism {
  public:
   virtual ~Mechanism() = default;
@@ -71,6 +84,27 @@ class Mechanism {
   // reported the payoffs u1_r, u2_r. Includes any lump sums.
   virtual Transfers transfers(TypeView theta1_r, TypeView theta2_r, bool traded, double u1_r,
                               double u2_r) const = 0;
+
+  // Batch forms for hot loops (Monte Carlo play, the deviation search): one
+  // virtual call per batch instead of one per play. The defaults loop over
+  // the single-play functions; a mechanism overrides them when it can do
+  // better. Results must equal the single-play functions' bit for bit.
+  // q[i] = x(θ^r_i).
+  virtual void trade_probabilities(const ReportBatch& reports, double* q) const {
+    for (std::size_t i = 0; i < reports.size; ++i) {
+      q[i] = trade_probability(reports.seller(i), reports.buyer(i));
+    }
+  }
+  // (t1[i], t2[i]) = t(θ^r_i, u^r_i) given the drawn trade traded[i] (0 or 1).
+  virtual void transfers(const ReportBatch& reports, const std::uint8_t* traded, const double* u1_r,
+                         const double* u2_r, double* t1, double* t2) const {
+    for (std::size_t i = 0; i < reports.size; ++i) {
+      const Transfers t =
+          transfers(reports.seller(i), reports.buyer(i), traded[i] != 0, u1_r[i], u2_r[i]);
+      t1[i] = t.t1;
+      t2[i] = t.t2;
+    }
+  }
 
   // The constant part of the transfers (zero unless the mechanism has one).
   virtual LumpSums lump_sums() const { return {}; }
