@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "mechanisms/registry.hpp"
+#include "scenarios/facts.hpp"
 #include "scenarios/minimize.hpp"
 
 namespace twostage {
@@ -61,7 +62,14 @@ std::unique_ptr<Mechanism> make_groves(const MechanismParameters& parameters,
 }  // namespace
 
 SurplusTerm::SurplusTerm(const TypeSpace& space, const Expectations& expectations, Engine engine)
-    : space_(space), expectations_(expectations), engine_(engine), id_(next_surplus_term_id++) {
+    : space_(space),
+      opponent_(&space == &expectations.environment().Theta1 ? expectations.environment().Theta2
+                                                             : expectations.environment().Theta1),
+      expectations_(expectations),
+      engine_(engine),
+      id_(next_surplus_term_id++) {
+  interpolable_ = space_.is_continuous() && space_.dimension() == 1 && opponent_.is_continuous() &&
+                  opponent_.dimension() == 1;
   if (!space_.is_discrete())
     return;
   for (const Type& theta : space_.points()) {
@@ -94,6 +102,88 @@ Estimate SurplusTerm::evaluate(TypeView theta) const {
   slot.id = id_;
   slot.theta.assign(theta.begin(), theta.end());
   return slot.value;
+}
+
+void SurplusTerm::build_interpolant() const {
+  // Nodes: 2^11 intervals. W is smooth between the few types where the
+  // efficient cut-off leaves the opponent's type space, and C¹ there, so the
+  // cubic's error is O(h⁴) on most intervals and O(h²) on a handful; the
+  // midpoint check below measures it rather than assuming it.
+  constexpr std::size_t kIntervals = 2048;
+  const Environment& env = expectations_.environment();
+  const bool seller = &space_ == &env.Theta1;
+  const int agent = seller ? 1 : 2;
+  const TypeSpace& other = seller ? env.Theta2 : env.Theta1;
+  const double low = space_.lower(0), high = space_.upper(0);
+  const double h = (high - low) / kIntervals;
+
+  // dW/dθi = E_other[∂S/∂θi], where ∂S/∂θi is the partial of whichever of v1,
+  // v2 is larger; the integrand jumps where v2 − v1 changes sign, so the
+  // expectation is split there as for W itself.
+  auto slope = [&](double x) {
+    const Type own{x};
+    auto profile = [&](TypeView theirs, Type& a, Type& b) {
+      a = seller ? own : Type(theirs.begin(), theirs.end());
+      b = seller ? Type(theirs.begin(), theirs.end()) : own;
+    };
+    const TypeFunction d_surplus = [&](TypeView theirs) {
+      Type a, b;
+      profile(theirs, a, b);
+      const Valuation& top = env.x_star(a, b) ? env.v2 : env.v1;
+      return partial_derivative(top, env, agent, a, b);
+    };
+    const TypeFunction gap = [&](TypeView theirs) {
+      Type a, b;
+      profile(theirs, a, b);
+      return env.trade_gain(a, b);
+    };
+    // The slope only shapes the interpolant, whose error is measured below,
+    // so a looser tolerance suffices (and spares differenced expressions).
+    ExpectationOptions loose = expectations_.options();
+    loose.relative_tolerance = 1e-9;
+    return expect(other, d_surplus, {gap}, loose).value;
+  };
+  std::vector<double> values(kIntervals + 1), slopes(kIntervals + 1);
+  double quadrature_error = 0.0;
+  for (std::size_t i = 0; i <= kIntervals; ++i) {
+    const double x = i == kIntervals ? high : low + static_cast<double>(i) * h;
+    const Estimate w = (expectations_.*engine_)(Type{x});
+    values[i] = w.value;
+    quadrature_error = std::max(quadrature_error, w.error);
+    slopes[i] = slope(x);
+  }
+  interpolant_ =
+      std::make_unique<boost::math::interpolators::cardinal_cubic_hermite<std::vector<double>>>(
+          std::move(values), std::move(slopes), low, h);
+  double deviation = 0.0;
+  for (std::size_t i = 0; i < kIntervals; ++i) {
+    const double x = low + (static_cast<double>(i) + 0.5) * h;
+    const Estimate w = (expectations_.*engine_)(Type{x});
+    deviation = std::max(deviation, std::abs((*interpolant_)(x)-w.value));
+    quadrature_error = std::max(quadrature_error, w.error);
+  }
+  // The midpoint deviation measures the largest error of a cubic Hermite
+  // segment only approximately; doubling it and adding the quadrature error
+  // keeps the bound on the safe side.
+  interpolation_error_ = 2.0 * deviation + quadrature_error;
+}
+
+double SurplusTerm::opponent_sum(TypeView theta) const {
+  const Environment& env = expectations_.environment();
+  const bool seller = &space_ == &env.Theta1;
+  double sum = 0.0;
+  for (std::size_t k = 0; k < opponent_.points().size(); ++k) {
+    const TypeView other(opponent_.points()[k]);
+    sum += opponent_.probabilities()[k] * (seller ? env.S(theta, other) : env.S(other, theta));
+  }
+  return sum;
+}
+
+double SurplusTerm::fast_error() const {
+  if (!interpolable_)
+    return table_error_;
+  std::call_once(interpolant_built_, [this] { build_interpolant(); });
+  return interpolation_error_;
 }
 
 GrovesMechanism::GrovesMechanism(const Environment& environment, const Expectations& expectations,
@@ -140,6 +230,29 @@ double GrovesMechanism::h1(TypeView theta1_r, TypeView theta2_r) const {
 
 double GrovesMechanism::h2(TypeView theta1_r, TypeView theta2_r) const {
   return 0.5 * (env_.S(theta1_r, theta2_r) - W2_(theta2_r) + W1_(theta1_r));
+}
+
+void GrovesMechanism::trade_probabilities(const ReportBatch& reports, double* q) const {
+  for (std::size_t i = 0; i < reports.size; ++i) {
+    q[i] = env_.x_star(reports.seller(i), reports.buyer(i)) ? 1.0 : 0.0;
+  }
+}
+
+void GrovesMechanism::transfers(const ReportBatch& reports, const std::uint8_t* /*traded*/,
+                                const double* u1_r, const double* u2_r, double* t1,
+                                double* t2) const {
+  for (std::size_t i = 0; i < reports.size; ++i) {
+    const TypeView a = reports.seller(i), b = reports.buyer(i);
+    const double S = env_.S(a, b);
+    const double W1 = W1_.fast(a), W2 = W2_.fast(b);
+    t1[i] = u2_r[i] - 0.5 * (S - W1 + W2) + lump_sums_.seller.value;
+    t2[i] = u1_r[i] - 0.5 * (S - W2 + W1) + lump_sums_.buyer.value;
+  }
+}
+
+double GrovesMechanism::batch_transfer_error() const {
+  return std::max(transfer_error_,
+                  0.5 * (W1_.fast_error() + W2_.fast_error()) + lump_sums_.seller.error);
 }
 
 Transfers GrovesMechanism::transfers(TypeView theta1_r, TypeView theta2_r, bool /*traded*/,

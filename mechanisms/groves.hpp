@@ -27,15 +27,22 @@
 //
 // Cost of evaluation: W1 and W2 are tabulated exactly on a discrete type
 // space (every one-sided environment has a point buyer), so transfers cost a
-// few valuation calls there. On a continuous space each transfers() call
-// integrates W afresh, which is exact to the quadrature's tolerance but slow.
-// Limitation: two-sided continuous environments therefore run a quadrature per
-// transfer call; a Monte Carlo driver needs SurplusTerm to tabulate W on nodes
-// with interpolation before it can reach its speed target there.
+// few valuation calls there. On a continuous space the single-play
+// transfers() integrates W afresh, exact to the quadrature's tolerance but
+// slow; the batch form, used by Monte Carlo play and the search, reads W on
+// a one-dimensional interval from a cubic Hermite interpolant (Boost.Math)
+// built on first use, whose measured error enters transfer_error().
+// Limitation: on a multi-dimensional continuous type space facing a
+// continuous opponent, W has no table and every batch element runs a
+// quasi-Monte Carlo average (memoised for repeated types only).
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <vector>
+
+#include <boost/math/interpolators/cubic_hermite.hpp>
 
 #include "mechanisms/mechanism.hpp"
 #include "scenarios/expectation.hpp"
@@ -62,13 +69,42 @@ class SurplusTerm {
   // The largest error in the table (zero when nothing is tabulated).
   double table_error() const { return table_error_; }
 
+  // For hot loops: the table on a discrete space; against a discrete
+  // opponent, W's finite sum written out; the interpolant on an interval
+  // facing an interval (built on the first call, thread-safely);
+  // evaluate() elsewhere.
+  double fast(TypeView theta) const {
+    if (interpolable_) {
+      std::call_once(interpolant_built_, [this] { build_interpolant(); });
+      return (*interpolant_)(theta[0]);
+    }
+    if (opponent_.is_discrete() && !space_.is_discrete())
+      return opponent_sum(theta);
+    return evaluate(theta).value;
+  }
+  // A bound on |fast − W|: the interpolant's largest deviation from the
+  // quadrature at the midpoints between its nodes, plus the quadrature's own
+  // error; it builds the interpolant if need be.
+  double fast_error() const;
+
  private:
+  void build_interpolant() const;
+  // W(θ) = Σ_k p_k S(θ, θ_k) over the opponent's support points.
+  double opponent_sum(TypeView theta) const;
+
   const TypeSpace& space_;
+  const TypeSpace& opponent_;
   const Expectations& expectations_;
   Engine engine_;
   std::uint64_t id_;             // tells this term's memo slot from others'
   std::vector<Estimate> table_;  // aligned with space_.points()
   double table_error_ = 0.0;
+  // Interval spaces facing an interval.
+  bool interpolable_ = false;
+  mutable std::once_flag interpolant_built_;
+  mutable std::unique_ptr<boost::math::interpolators::cardinal_cubic_hermite<std::vector<double>>>
+      interpolant_;
+  mutable double interpolation_error_ = 0.0;
 };
 
 struct GrovesOptions {
@@ -91,8 +127,14 @@ class GrovesMechanism final : public Mechanism {
   double trade_probability(TypeView theta1_r, TypeView theta2_r) const override;
   Transfers transfers(TypeView theta1_r, TypeView theta2_r, bool traded, double u1_r,
                       double u2_r) const override;
+  // Batch forms: W from the tables and interpolants of SurplusTerm::fast.
+  void trade_probabilities(const ReportBatch& reports, double* q) const override;
+  void transfers(const ReportBatch& reports, const std::uint8_t* traded, const double* u1_r,
+                 const double* u2_r, double* t1, double* t2) const override;
   LumpSums lump_sums() const override { return lump_sums_; }
   double transfer_error() const override { return transfer_error_; }
+  // Builds the interpolants (once) to measure their error.
+  double batch_transfer_error() const override;
 
   // The Groves terms of Definition 8 (without lump sums).
   double h1(TypeView theta1_r, TypeView theta2_r) const;

@@ -88,7 +88,8 @@ class Mechanism {
   // Batch forms for hot loops (Monte Carlo play, the deviation search): one
   // virtual call per batch instead of one per play. The defaults loop over
   // the single-play functions; a mechanism overrides them when it can do
-  // better. Results must equal the single-play functions' bit for bit.
+  // better, e.g. with tables, and its results then agree with the single-play
+  // functions within batch_transfer_error().
   // q[i] = x(θ^r_i).
   virtual void trade_probabilities(const ReportBatch& reports, double* q) const {
     for (std::size_t i = 0; i < reports.size; ++i) {
@@ -112,6 +113,8 @@ class Mechanism {
   // A bound on the absolute numerical error of any value transfers() returns,
   // e.g. from the quadrature inside it; zero when transfers are exact.
   virtual double transfer_error() const { return 0.0; }
+  // The same for the batch forms, which may trade accuracy for speed.
+  virtual double batch_transfer_error() const { return transfer_error(); }
 };
 
 }  // namespace twostage

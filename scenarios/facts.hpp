@@ -36,7 +36,7 @@ struct EnvironmentFacts {
 EnvironmentFacts classify(const Environment& environment);
 
 // ∂v/∂θi (i = 1 or 2, first coordinate) by central differences kept inside
-// the type space's box; exact for affine valuations up to rounding.
+// the type space's box; the coefficient itself for affine valuations.
 double partial_derivative(const Valuation& v, const Environment& environment, int agent,
                           TypeView theta1, TypeView theta2);
 

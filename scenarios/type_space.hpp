@@ -68,6 +68,28 @@ class TypeSpace {
       theta[k] = coordinates_[k].sample(engine);
   }
 
+  // n draws into theta[0 … n·m), row-major; the same numbers as n calls of
+  // sample(), with the per-type dispatch hoisted out of the loop.
+  template <typename Engine>
+  void sample_batch(Engine& engine, double* theta, std::size_t n) const {
+    if (is_discrete()) {
+      for (std::size_t i = 0; i < n; ++i) {
+        sample(engine, std::span<double>(theta + i * dimension_, dimension_));
+      }
+      return;
+    }
+    if (dimension_ == 1) {
+      const CoordinateDistribution& c = coordinates_[0];
+      for (std::size_t i = 0; i < n; ++i) theta[i] = c.sample(engine);
+      return;
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      for (std::size_t k = 0; k < dimension_; ++k) {
+        theta[i * dimension_ + k] = coordinates_[k].sample(engine);
+      }
+    }
+  }
+
   // E.g. "point 0", "finite: 5 points", "U[0, 1] x U[0, 1]".
   std::string describe() const;
 

@@ -1,7 +1,10 @@
 // scenarios/valuation.cpp
 #include "scenarios/valuation.hpp"
 
+#include <array>
+#include <atomic>
 #include <cmath>
+#include <thread>
 
 #include <fmt/format.h>
 #include <muParser.h>
@@ -19,8 +22,24 @@ struct Valuation::Compiled {
   // vector is sized once so the pointers handed to muparser stay valid.
   std::vector<double> variables;
   mu::Parser parser;
+  // Who may use `parser` directly: the thread that compiled it. Other threads
+  // evaluate through their own clones (see evaluate_expression).
+  std::thread::id owner = std::this_thread::get_id();
+  std::uint64_t id = next_id++;
 
   void compile();
+  std::unique_ptr<Compiled> clone() const {
+    auto copy = std::make_unique<Compiled>();
+    copy->name = name;
+    copy->formula = formula;
+    copy->parameters = parameters;
+    copy->m1 = m1;
+    copy->m2 = m2;
+    copy->compile();
+    return copy;
+  }
+
+  static inline std::atomic<std::uint64_t> next_id{1};
 };
 
 namespace {
@@ -108,15 +127,8 @@ Valuation Valuation::expression(const std::string& name, const std::string& form
 
 Valuation::Valuation(const Valuation& other)
     : constant_(other.constant_), a_(other.a_), b_(other.b_) {
-  if (other.compiled_) {
-    compiled_ = std::make_unique<Compiled>();
-    compiled_->name = other.compiled_->name;
-    compiled_->formula = other.compiled_->formula;
-    compiled_->parameters = other.compiled_->parameters;
-    compiled_->m1 = other.compiled_->m1;
-    compiled_->m2 = other.compiled_->m2;
-    compiled_->compile();
-  }
+  if (other.compiled_)
+    compiled_ = other.compiled_->clone();
 }
 
 Valuation& Valuation::operator=(const Valuation& other) {
@@ -131,7 +143,25 @@ Valuation& Valuation::operator=(Valuation&&) noexcept = default;
 Valuation::~Valuation() = default;
 
 double Valuation::evaluate_expression(TypeView theta1, TypeView theta2) const {
-  auto& c = *compiled_;
+  // A muparser object reads its variables from fixed addresses, so it cannot
+  // serve two threads at once. The compiling thread uses it directly; any
+  // other thread keeps a few clones of its own, found by the valuation's id.
+  Compiled* parser = compiled_.get();
+  if (std::this_thread::get_id() != parser->owner) {
+    struct Clone {
+      std::uint64_t id = 0;
+      std::unique_ptr<Compiled> compiled;
+    };
+    constexpr std::size_t kClonesPerThread = 8;
+    thread_local std::array<Clone, kClonesPerThread> clones;
+    Clone& slot = clones[parser->id % kClonesPerThread];
+    if (slot.id != parser->id) {
+      slot.compiled = parser->clone();
+      slot.id = parser->id;
+    }
+    parser = slot.compiled.get();
+  }
+  auto& c = *parser;
   for (std::size_t k = 0; k < c.m1; ++k)
     c.variables[k] = theta1[k];
   for (std::size_t k = 0; k < c.m2; ++k)

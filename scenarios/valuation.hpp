@@ -6,9 +6,9 @@
 // valuation is any muparser formula over the types and the scenario's named
 // parameters; it is general but interpreted.
 //
-// Thread safety: an expression valuation owns a parser bound to its own
-// scratch variables, so one object must not be evaluated from two threads at
-// once. Copying recompiles the parser, so each thread should use its own copy.
+// Thread safety: evaluation is safe from any number of threads. An
+// expression's parser reads its variables from fixed addresses, so threads
+// other than the one that built it evaluate through clones of their own.
 #pragma once
 
 #include <map>
