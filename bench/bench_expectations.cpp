@@ -16,7 +16,8 @@ constexpr std::size_t kGridPoints = 1000;
 // kGridPoints types spread over the space: a line for 1-D, a 40 x 25 grid for 2-D.
 std::vector<Type> grid_of(const TypeSpace& space) {
   std::vector<Type> grid;
-  if (space.is_point()) return std::vector<Type>(kGridPoints, space.points()[0]);
+  if (space.is_point())
+    return std::vector<Type>(kGridPoints, space.points()[0]);
   if (space.dimension() == 1) {
     for (std::size_t i = 0; i < kGridPoints; ++i) {
       const double share = static_cast<double>(i) / (kGridPoints - 1);
@@ -36,8 +37,7 @@ std::vector<Type> grid_of(const TypeSpace& space) {
 void tabulate(benchmark::State& state, const char* scenario_name, int agent) {
   const Scenario scenario = load_scenario(scenario_name);
   const Expectations expectations(scenario.environment);
-  const auto grid =
-      grid_of(agent == 1 ? scenario.environment.Theta1 : scenario.environment.Theta2);
+  const auto grid = grid_of(agent == 1 ? scenario.environment.Theta1 : scenario.environment.Theta2);
   for (auto _ : state) {
     double sum = 0.0;
     for (const Type& theta : grid) {
@@ -48,10 +48,18 @@ void tabulate(benchmark::State& state, const char* scenario_name, int agent) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * grid.size()));
 }
 
-void BM_W1_two_sided_linear(benchmark::State& s) { tabulate(s, "two-sided-linear", 1); }
-void BM_W2_two_sided_linear(benchmark::State& s) { tabulate(s, "two-sided-linear", 2); }
-void BM_W1_lemons_2d(benchmark::State& s) { tabulate(s, "lemons-2d", 1); }
-void BM_W2_lemons_2d(benchmark::State& s) { tabulate(s, "lemons-2d", 2); }
+void BM_W1_two_sided_linear(benchmark::State& s) {
+  tabulate(s, "two-sided-linear", 1);
+}
+void BM_W2_two_sided_linear(benchmark::State& s) {
+  tabulate(s, "two-sided-linear", 2);
+}
+void BM_W1_lemons_2d(benchmark::State& s) {
+  tabulate(s, "lemons-2d", 1);
+}
+void BM_W2_lemons_2d(benchmark::State& s) {
+  tabulate(s, "lemons-2d", 2);
+}
 
 BENCHMARK(BM_W1_two_sided_linear)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_W2_two_sided_linear)->Unit(benchmark::kMillisecond);

@@ -18,6 +18,10 @@
 #include "mechanisms/registry.hpp"
 #include "scenarios/error.hpp"
 #include "sim/describe.hpp"
+#include "sim/efg.hpp"
+#include "sim/game_tree.hpp"
+#include "sim/run_command.hpp"
+#include "sim/search.hpp"
 #include "sim/verify.hpp"
 
 namespace twostage {
@@ -25,6 +29,7 @@ namespace {
 
 constexpr int kExitBadInput = 2;
 constexpr int kExitFailure = 1;
+constexpr int kExitInterrupted = 130;  // 128 + SIGINT, as shells report it
 
 // Options every scenario-based subcommand shares.
 struct ScenarioOptions {
@@ -71,6 +76,92 @@ std::string list_scenarios(bool as_json) {
     }
   }
   return as_json ? dump(all) : text;
+}
+
+// `twostage search`: its options beyond the scenario's.
+struct SearchCommand {
+  std::string mechanism{kDefaultMechanism};
+  std::vector<std::string> mechanism_params;
+  std::string agent{"both"};
+  std::string mode{"exact"};
+  std::string out_dir;
+  SearchOptions options;
+
+  void add_to(CLI::App& command) {
+    command.add_option("--mechanism", mechanism, "mechanism to search (groves)")
+        ->capture_default_str();
+    command.add_option("--mechanism-param", mechanism_params, "set a mechanism parameter")
+        ->type_name("NAME=VALUE");
+    command.add_option("--agent", agent, "whose deviations: seller, buyer or both")
+        ->capture_default_str();
+    command.add_option("--mode", mode, "evaluation: exact (quadrature or sums) or mc")
+        ->capture_default_str();
+    command.add_option("--types", options.types, "true types per coordinate")
+        ->capture_default_str();
+    command.add_option("--reports", options.reports, "stage-1 reports per coordinate")
+        ->capture_default_str();
+    command.add_option("--nodes", options.nodes, "screening nodes over the other agent's types")
+        ->capture_default_str();
+    command.add_option("--out", out_dir, "write the gain curve of each agent as CSV into DIR")
+        ->type_name("DIR");
+  }
+};
+
+std::string run_search(const ScenarioOptions& scenario_options, SearchCommand& command) {
+  const Scenario scenario = scenario_options.load();
+  const SearchAgent agent = parse_search_agent(command.agent);
+  command.options.mode = parse_evaluation_mode(command.mode);
+  std::vector<Override> parameters;
+  for (const std::string& p : command.mechanism_params)
+    parameters.push_back(parse_mechanism_parameter(p));
+  const Expectations expectations(scenario.environment);
+  const auto mechanism =
+      make_mechanism(command.mechanism, parameters, scenario.environment, expectations);
+  const SearchResult result = search(*mechanism, expectations, agent, command.options);
+  if (!command.out_dir.empty())
+    write_gain_curves(command.out_dir, result);
+  return scenario_options.json ? dump(to_json(result)) : to_text(result);
+}
+
+// `twostage export`.
+struct ExportCommand {
+  std::string scenario{kDefaultScenario};
+  std::vector<std::string> sets;
+  std::string mechanism{kDefaultMechanism};
+  std::vector<std::string> mechanism_params;
+  std::string format{"efg"};
+  GameTreeOptions options;
+
+  void add_to(CLI::App& command) {
+    command.add_option("scenario", scenario, "built-in scenario name or path of a .toml file")
+        ->capture_default_str();
+    command.add_option("--set", sets, "override a scenario parameter: --set name=value")
+        ->type_name("NAME=VALUE");
+    command.add_option("--mechanism", mechanism, "mechanism (groves)")->capture_default_str();
+    command.add_option("--mechanism-param", mechanism_params, "set a mechanism parameter")
+        ->type_name("NAME=VALUE");
+    command.add_option("--types", options.types, "types per agent on a continuous space")
+        ->capture_default_str();
+    command.add_option("--payoff-lies", options.payoff_lies, "constant stage-2 payoff reports")
+        ->capture_default_str();
+    command.add_option("--format", format, "output format: efg (Gambit)")->capture_default_str();
+  }
+};
+
+std::string run_export(const ExportCommand& command) {
+  if (command.format != "efg")
+    throw_input_error("--format {}: expected efg", command.format);
+  std::vector<Override> overrides, parameters;
+  for (const std::string& s : command.sets)
+    overrides.push_back(parse_override(s));
+  for (const std::string& p : command.mechanism_params)
+    parameters.push_back(parse_mechanism_parameter(p));
+  const Scenario scenario = load_scenario(command.scenario, overrides);
+  const Expectations expectations(scenario.environment);
+  const auto mechanism =
+      make_mechanism(command.mechanism, parameters, scenario.environment, expectations);
+  const GameTree tree = build_game_tree(*mechanism, scenario.environment, command.options);
+  return write_efg(tree, fmt::format("{} with {}", scenario.name, mechanism->name()));
 }
 
 void setup_logging(const std::string& level) {
@@ -122,6 +213,35 @@ int run_command_line(int argc, char** argv) {
   verify_command->add_option("--grid", verify_grid, "slack-curve points per type coordinate")
       ->check(CLI::Range(2, 1001))
       ->capture_default_str();
+  std::int64_t verify_plays = 1'000'000;
+  std::uint64_t verify_seed = 1;
+  int verify_threads = default_threads();
+  verify_command
+      ->add_option("--plays", verify_plays, "plays of the Monte Carlo cross-check (0 skips it)")
+      ->capture_default_str();
+  verify_command->add_option("--seed", verify_seed, "seed of the Monte Carlo cross-check")
+      ->capture_default_str();
+  verify_command->add_option("--threads", verify_threads, "threads of the Monte Carlo cross-check");
+
+  ScenarioOptions search_options;
+  SearchCommand search_args;
+  auto* search_command = app.add_subcommand(
+      "search", "best-response search over deviations: exploitability per agent (docs/search.md)");
+  search_options.add_to(*search_command);
+  search_args.add_to(*search_command);
+
+  ScenarioOptions run_scenario;
+  RunCommand run_args;
+  std::vector<std::string> run_mechanism_params;
+  auto* run_command = app.add_subcommand(
+      "run", "Monte Carlo play of the two-stage game by seller and buyer agents (docs/cli.md)");
+  run_scenario.add_to(*run_command);
+  run_args.add_to(*run_command, run_mechanism_params);
+
+  ExportCommand export_args;
+  auto* export_command = app.add_subcommand(
+      "export", "write the discretised game tree in Gambit's .efg format (docs/search.md)");
+  export_args.add_to(*export_command);
 
   // CLI11 would only say that a subcommand is required; name the unknown word.
   if (argc > 1 && argv[1][0] != '-') {
@@ -166,14 +286,35 @@ int run_command_line(int argc, char** argv) {
         options.mechanism_parameters.push_back(parse_mechanism_parameter(p));
       }
       options.interim.curve_points = verify_grid;
+      if (verify_plays < 0)
+        throw_input_error("--plays {}: must be 0 (skip) or more", verify_plays);
+      if (verify_threads < 1)
+        throw_input_error("--threads {}: must be at least 1", verify_threads);
+      options.monte_carlo.plays = static_cast<std::uint64_t>(verify_plays);
+      options.monte_carlo.seed = verify_seed;
+      options.monte_carlo.threads = verify_threads;
       const Verification v = verify(scenario, options);
       output = verify_options.json ? dump(to_json(v)) : to_text(v);
     }
+    if (*search_command)
+      output = run_search(search_options, search_args);
+    if (*run_command) {
+      for (const std::string& p : run_mechanism_params) {
+        run_args.mechanism_parameters.push_back(parse_mechanism_parameter(p));
+      }
+      run_args.json = run_scenario.json;
+      output = run_args.execute(run_scenario.load());
+    }
+    if (*export_command)
+      output = run_export(export_args);
     std::fwrite(output.data(), 1, output.size(), stdout);
     return std::fflush(stdout) == 0 ? 0 : kExitFailure;
   } catch (const InputError& e) {
     spdlog::error("{}", e.what());
     return kExitBadInput;
+  } catch (const Interrupted&) {
+    spdlog::error("interrupted: nothing was written");
+    return kExitInterrupted;
   } catch (const std::exception& e) {
     spdlog::critical("internal error: {}", e.what());
     return kExitFailure;

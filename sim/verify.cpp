@@ -108,6 +108,24 @@ void append_agent(std::string& out, const AgentInterim& a) {
                      estimate_text(a.expected_loss));
 }
 
+// The BIC line: each agent's exploitability bracket, and the deviation
+// attaining the lower bound when it is a real gain.
+std::string bic_text(const SearchResult& result) {
+  std::vector<std::string> parts;
+  for (const AgentSearch& s : result.agents) {
+    std::string part = fmt::format("{} gain in [{:.6g} ± {:.1e}, {:.6g} ± {:.1e}]",
+                                   s.agent == 1 ? "seller" : "buyer", s.exploitability_lower.value,
+                                   s.exploitability_lower.error, s.exploitability_upper.value,
+                                   s.exploitability_upper.error);
+    if (!s.truthful()) {
+      part += fmt::format(" at θ = {} by reporting {}", type_text(s.argmax_type),
+                          type_text(s.deviation.report));
+    }
+    parts.push_back(part);
+  }
+  return fmt::format("{}", fmt::join(parts, "; "));
+}
+
 std::string verdict_line(const char* property, const PropertyVerdict& v, const std::string& why) {
   return fmt::format("  {:<4} {:<12} {}\n", property, to_string(v.verdict), why);
 }
@@ -152,7 +170,20 @@ Verification verify(const Scenario& scenario, const VerifyOptions& options) {
   const Estimate& worst =
       a.seller.min_slack.value <= a.buyer.min_slack.value ? a.seller.min_slack : a.buyer.min_slack;
   v.IIR = {worst.value >= -worst.error ? Verdict::kHolds : Verdict::kFails, worst};
-  v.BIC = {Verdict::kNotChecked, {}};
+  // BIC (Definition 5): truth is a best response at every information set,
+  // so no deviation gains; the margin is the larger exploitability lower bound.
+  v.search = search(*mechanism, expectations, SearchAgent::kBoth, options.search);
+  const Estimate* largest = nullptr;
+  for (const AgentSearch& s : v.search.agents) {
+    if (largest == nullptr || s.exploitability_lower.value > largest->value)
+      largest = &s.exploitability_lower;
+  }
+  const bool truthful = std::all_of(v.search.agents.begin(), v.search.agents.end(),
+                                    [](const AgentSearch& s) { return s.truthful(); });
+  v.BIC = {truthful ? Verdict::kHolds : Verdict::kFails, *largest};
+  if (options.monte_carlo.plays > 0) {
+    v.monte_carlo = check_by_monte_carlo(*mechanism, expectations, options.monte_carlo);
+  }
   return v;
 }
 
@@ -200,6 +231,8 @@ Json to_json(const Verification& v) {
         {"BB", to_string(v.BB.verdict)},
         {"IIR", to_string(v.IIR.verdict)},
         {"BIC", to_string(v.BIC.verdict)}}},
+      {"deviation_search", to_json(v.search)},
+      {"monte_carlo", v.monte_carlo ? to_json(*v.monte_carlo) : Json(nullptr)},
       {"margins",
        {{"EFF", margin(v.EFF)},
         {"BB", margin(v.BB)},
@@ -266,7 +299,9 @@ std::string to_text(const Verification& v) {
   out += verdict_line("IIR", v.IIR,
                       fmt::format("smallest slack after lump sums = {}{}",
                                   estimate_text(v.IIR.margin), binds ? " (binds)" : ""));
-  out += verdict_line("BIC", v.BIC, "the deviation search is not implemented yet");
+  out += verdict_line("BIC", v.BIC, bic_text(v.search));
+  if (v.monte_carlo)
+    out += to_text(*v.monte_carlo);
   return out;
 }
 

@@ -1,4 +1,4 @@
-// sim/verify.hpp: `twostage verify`, verdicts on EFF, BB, IIR (and later BIC).
+// sim/verify.hpp: `twostage verify`, verdicts on EFF, BB, IIR and BIC.
 //
 // Builds the chosen mechanism for a scenario, runs the interim analysis on
 // the truthful path (sim/interim.hpp) and closes with a verdict per property
@@ -6,6 +6,7 @@
 // JSON keys, which are a public interface.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,8 @@
 #include "scenarios/scenario.hpp"
 #include "sim/interim.hpp"
 #include "sim/json.hpp"
+#include "sim/search.hpp"
+#include "sim/verify_mc.hpp"
 
 namespace twostage {
 
@@ -20,6 +23,13 @@ struct VerifyOptions {
   std::string mechanism{"groves"};
   std::vector<Override> mechanism_parameters;
   InterimOptions interim;
+  SearchOptions search;
+  // The Monte Carlo cross-check (sim/verify_mc.hpp); plays = 0 skips it.
+  MonteCarloOptions monte_carlo = [] {
+    MonteCarloOptions o;
+    o.plays = 1'000'000;
+    return o;
+  }();
 };
 
 enum class Verdict { kHolds, kFails, kNotChecked };
@@ -36,12 +46,15 @@ struct Verification {
   bool two_stage = true;
   std::vector<MechanismParameterValue> parameters;
   InterimAnalysis analysis;
+  SearchResult search;                         // both agents' deviations (sim/search.hpp)
+  std::optional<MonteCarloCheck> monte_carlo;  // absent when skipped
 
   // EFF: margin = number of profiles where the decision is not x*.
   // BB: margin = max |t1 + t2| on the path; holds when within its error.
   // IIR: margin = the smaller agent's min slack after lump sums; holds when
   //      ≥ 0 within its error.
-  // BIC: not checked until the deviation search exists.
+  // BIC: margin = the larger lower bound on an agent's exploitability (the
+  //      gain of a deviation actually found); holds when within its error.
   PropertyVerdict EFF, BB, IIR, BIC;
 };
 

@@ -357,7 +357,7 @@ TEST_CASE("verify: verdicts and margins", "[verify]") {
     CHECK(v.EFF.verdict == Verdict::kHolds);
     CHECK(v.BB.verdict == Verdict::kHolds);
     CHECK(v.IIR.verdict == Verdict::kHolds);
-    CHECK(v.BIC.verdict == Verdict::kNotChecked);
+    CHECK(v.BIC.verdict == Verdict::kHolds);  // Groves: no deviation gains (Definition 8)
     CHECK(std::abs(v.IIR.margin.value) <= v.IIR.margin.error);
   }
   SECTION("two-sided-linear: IIR fails by L1 + L2 with split = 1") {
@@ -428,7 +428,7 @@ TEST_CASE("twostage verify --json carries the documented keys", "[cli][verify]")
   CHECK(j.at("verdicts").at("EFF") == "holds");
   CHECK(j.at("verdicts").at("BB") == "holds");
   CHECK(j.at("verdicts").at("IIR") == "holds");
-  CHECK(j.at("verdicts").at("BIC") == "not checked");
+  CHECK(j.at("verdicts").at("BIC") == "holds");
   // lemons-finite: grades 0.5 (a tie), 0.75 and 1 never trade.
   CHECK(j.at("agents").at("seller").at("worst_off_type").at("points") ==
         nlohmann::json::parse("[[0.5], [0.75], [1.0]]"));

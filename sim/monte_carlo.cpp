@@ -1,0 +1,223 @@
+// sim/monte_carlo.cpp
+#include "sim/monte_carlo.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <mutex>
+#include <string>
+
+#include <fmt/format.h>
+
+namespace twostage {
+
+double Moments::ci95() const {
+  if (count < 2)
+    return 0.0;
+  const double m = mean();
+  const double variance = std::max(0.0, (sum_sq - count * m * m) / (count - 1));
+  return 1.96 * std::sqrt(variance / count);
+}
+
+void Tally::merge(const Tally& o) {
+  plays += o.plays;
+  for (auto [a, b] : {std::pair{&joined, &o.joined},
+                      {&seller_joined, &o.seller_joined},
+                      {&buyer_joined, &o.buyer_joined},
+                      {&traded, &o.traded},
+                      {&decision_error, &o.decision_error},
+                      {&realised_surplus, &o.realised_surplus},
+                      {&first_best, &o.first_best},
+                      {&imbalance, &o.imbalance},
+                      {&burned, &o.burned},
+                      {&deficit, &o.deficit},
+                      {&shortfall, &o.shortfall},
+                      {&utility1, &o.utility1},
+                      {&utility2, &o.utility2},
+                      {&gain1, &o.gain1},
+                      {&gain2, &o.gain2}}) {
+    a->merge(*b);
+  }
+  surplus_cross += o.surplus_cross;
+  max_imbalance = std::max(max_imbalance, o.max_imbalance);
+  shortfall_plays += o.shortfall_plays;
+  deposits += o.deposits;
+  payouts += o.payouts;
+  for (std::size_t k = 0; k < bins1.size(); ++k)
+    bins1[k].gain.merge(o.bins1[k].gain);
+  for (std::size_t k = 0; k < bins2.size(); ++k)
+    bins2[k].gain.merge(o.bins2[k].gain);
+}
+
+namespace {
+
+std::vector<TypeBin> make_bins(const TypeSpace& space, std::size_t count) {
+  const double low = space.lower(0), high = space.upper(0);
+  if (!(high > low))
+    return {TypeBin{low, high, {}}};
+  std::vector<TypeBin> bins(count);
+  for (std::size_t k = 0; k < count; ++k) {
+    bins[k].low = low + (high - low) * static_cast<double>(k) / static_cast<double>(count);
+    bins[k].high = low + (high - low) * static_cast<double>(k + 1) / static_cast<double>(count);
+  }
+  return bins;
+}
+
+std::size_t bin_of(const std::vector<TypeBin>& bins, double x) {
+  if (bins.size() == 1)
+    return 0;
+  const double low = bins.front().low, high = bins.back().high;
+  const auto k =
+      static_cast<std::size_t>((x - low) / (high - low) * static_cast<double>(bins.size()));
+  return std::min(k, bins.size() - 1);
+}
+
+// Adds a batch's outcomes to the tally, play by play in order.
+void tally_batch(const PlayBatch& b, Tally& t) {
+  for (std::size_t i = 0; i < b.size; ++i) {
+    const bool traded = b.traded[i] != 0;
+    const double S = std::max(b.v1[i], b.v2[i]);
+    const bool efficient = b.v2[i] > b.v1[i];  // x*(θ) at the true types
+    const double realised = traded ? b.v2[i] : b.v1[i];
+    const double sum_t = b.t1[i] + b.t2[i];
+    const Settlement& s = b.settlement[i];
+    const double U1 = b.pi1[i] + b.t1[i], U2 = b.pi2[i] + b.t2[i];
+    t.plays += 1;
+    t.joined.add(b.joined[i]);
+    t.traded.add(traded);
+    t.decision_error.add(traded != efficient);
+    t.realised_surplus.add(realised);
+    t.first_best.add(S);
+    t.surplus_cross += realised * S;
+    t.imbalance.add(sum_t);
+    t.max_imbalance = std::max(t.max_imbalance, std::abs(sum_t));
+    t.burned.add(s.burned);
+    t.deficit.add(s.deficit);
+    t.shortfall.add(s.shortfall1 + s.shortfall2);
+    t.shortfall_plays += (s.shortfall1 + s.shortfall2) > 0;
+    t.utility1.add(U1);
+    t.utility2.add(U2);
+    t.gain1.add(U1 - b.v1[i]);
+    t.gain2.add(U2);
+    t.bins1[bin_of(t.bins1, b.theta1[i * b.m1])].gain.add(U1 - b.v1[i]);
+    t.bins2[bin_of(t.bins2, b.theta2[i * b.m2])].gain.add(U2);
+  }
+}
+
+void append_records(const PlayBatch& b, std::uint64_t first_play, std::string& out) {
+  for (std::size_t i = 0; i < b.size; ++i) {
+    out += fmt::format("{}", first_play + i);
+    for (std::size_t k = 0; k < b.m1; ++k)
+      out += fmt::format(",{}", b.theta1[i * b.m1 + k]);
+    for (std::size_t k = 0; k < b.m2; ++k)
+      out += fmt::format(",{}", b.theta2[i * b.m2 + k]);
+    out += fmt::format(",{}", int{b.joined[i]});
+    for (std::size_t k = 0; k < b.m1; ++k)
+      out += fmt::format(",{}", b.report1[i * b.m1 + k]);
+    for (std::size_t k = 0; k < b.m2; ++k)
+      out += fmt::format(",{}", b.report2[i * b.m2 + k]);
+    const Settlement& s = b.settlement[i];
+    out += fmt::format(",{},{},{},{},{},{},{},{},{},{},{},{}\n", b.q[i], int{b.traded[i]}, b.pi1[i],
+                       b.pi2[i], b.u1_r[i], b.u2_r[i], b.t1[i], b.t2[i], b.pi1[i] + b.t1[i],
+                       b.pi2[i] + b.t2[i], s.burned - s.deficit, s.shortfall1 + s.shortfall2);
+  }
+}
+
+}  // namespace
+
+std::string records_header(std::size_t m1, std::size_t m2) {
+  auto names = [](const char* stem, std::size_t m) {
+    std::string out;
+    for (std::size_t k = 0; k < m; ++k) {
+      out += m == 1 ? fmt::format(",{}", stem) : fmt::format(",{}_{}", stem, k + 1);
+    }
+    return out;
+  };
+  return "play" + names("theta1", m1) + names("theta2", m2) + ",joined" + names("report1", m1) +
+         names("report2", m2) + ",q,traded,pi1,pi2,u1_r,u2_r,t1,t2,U1,U2,burned,shortfall\n";
+}
+
+Deposits default_deposits(const Environment& env, const Mechanism& mechanism) {
+  double largest = 0.0;
+  for (const Type& a : env.Theta1.grid(33)) {
+    for (const Type& b : env.Theta2.grid(33)) {
+      largest = std::max({largest, std::abs(env.v1(a, b)), std::abs(env.v2(a, b))});
+    }
+  }
+  const LumpSums lump = mechanism.lump_sums();
+  return {4 * largest + std::abs(lump.seller.value), 4 * largest + std::abs(lump.buyer.value)};
+}
+
+MonteCarloResult run_monte_carlo(const Environment& env, const Mechanism& mechanism,
+                                 const Agent& seller, const Agent& buyer,
+                                 const MonteCarloOptions& options) {
+  const std::uint64_t chunk = std::max<std::size_t>(options.chunk, 1);
+  const std::uint64_t chunks = (options.plays + chunk - 1) / chunk;
+  Tally empty;
+  empty.bins1 = make_bins(env.Theta1, options.type_bins);
+  empty.bins2 = make_bins(env.Theta2, options.type_bins);
+  std::vector<Tally> tallies(chunks, empty);
+
+  // Per-play records leave in play order: each chunk formats its rows, and
+  // whoever finishes the next chunk due writes every ready one.
+  std::vector<std::string> pending(options.records ? chunks : 0);
+  std::vector<std::uint8_t> ready(options.records ? chunks : 0, 0);
+  std::uint64_t next_to_write = 0;
+  std::mutex records_mutex;
+  std::atomic<std::uint64_t> plays_done{0};
+  std::atomic<bool> stopped{false};
+
+#pragma omp parallel num_threads(std::max(options.threads, 1))
+  {
+    PlayBatch batch;
+#pragma omp for schedule(dynamic, 1)
+    for (std::int64_t c = 0; c < static_cast<std::int64_t>(chunks); ++c) {
+      if (stopped.load(std::memory_order_relaxed) ||
+          (options.cancel && options.cancel->load(std::memory_order_relaxed))) {
+        stopped.store(true, std::memory_order_relaxed);
+        continue;
+      }
+      const auto k = static_cast<std::uint64_t>(c);
+      const std::uint64_t first = k * chunk;
+      const std::uint64_t plays = std::min<std::uint64_t>(chunk, options.plays - first);
+      Streams streams{make_engine(options.seed, k, Stream::kNature),
+                      make_engine(options.seed, k, Stream::kLottery),
+                      make_engine(options.seed, k, Stream::kSeller),
+                      make_engine(options.seed, k, Stream::kBuyer)};
+      Mediator mediator(env, mechanism, options.deposits);
+      std::string rows;
+      for (std::uint64_t done = 0; done < plays; done += batch.size) {
+        const std::size_t n = std::min<std::uint64_t>(options.batch, plays - done);
+        batch.resize(n, env.Theta1.dimension(), env.Theta2.dimension());
+        mediator.play(batch, seller, buyer, streams);
+        tally_batch(batch, tallies[k]);
+        if (options.records)
+          append_records(batch, first + done, rows);
+      }
+      tallies[k].deposits = mediator.ledger().deposits();
+      tallies[k].payouts = mediator.ledger().payouts();
+      if (options.records) {
+        std::lock_guard lock(records_mutex);
+        pending[k] = std::move(rows);
+        ready[k] = 1;
+        while (next_to_write < chunks && ready[next_to_write]) {
+          *options.records << pending[next_to_write];
+          std::string().swap(pending[next_to_write]);
+          ++next_to_write;
+        }
+      }
+      const std::uint64_t total = plays_done.fetch_add(plays) + plays;
+      if (options.progress) {
+        options.progress(static_cast<double>(total) / static_cast<double>(options.plays));
+      }
+    }
+  }
+
+  MonteCarloResult result;
+  result.tally = empty;
+  result.interrupted = stopped.load();
+  for (const Tally& t : tallies)
+    result.tally.merge(t);  // in chunk order
+  return result;
+}
+
+}  // namespace twostage

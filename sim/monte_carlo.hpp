@@ -1,0 +1,101 @@
+// sim/monte_carlo.hpp: many plays of the two-stage game, aggregated.
+//
+// Reproducibility: the plays are cut into chunks of a fixed size whatever the
+// number of threads. Chunk k draws from its own streams, seeded from (seed,
+// k) (agents/random.hpp), sums its plays in order, and the chunk sums are
+// added in chunk order at the end. So the same seed gives bit-identical
+// results with 1, 2 or 8 threads. Threads come from OpenMP.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <ostream>
+#include <vector>
+
+#include "agents/agent.hpp"
+#include "mechanisms/mechanism.hpp"
+#include "sim/mediator.hpp"
+
+namespace twostage {
+
+// Running sums of one per-play quantity, for its mean and a 95% interval.
+struct Moments {
+  double count = 0.0, sum = 0.0, sum_sq = 0.0;
+
+  void add(double x) {
+    count += 1.0;
+    sum += x;
+    sum_sq += x * x;
+  }
+  void merge(const Moments& other) {
+    count += other.count;
+    sum += other.sum;
+    sum_sq += other.sum_sq;
+  }
+  double mean() const { return count > 0 ? sum / count : 0.0; }
+  // Half-width of the normal 95% interval of the mean, 1.96 s/√n.
+  double ci95() const;
+};
+
+struct TypeBin {
+  double low = 0.0, high = 0.0;
+  Moments gain;  // U_i − U_i° of the plays whose type falls in [low, high)
+};
+
+// Sums over a set of plays. Utilities are realised: U1 = π1 + t1 and
+// U2 = π2 + t2 for a play that took place, the outside option otherwise; the
+// realised outside options are v1(θ) for the seller and 0 for the buyer.
+struct Tally {
+  std::uint64_t plays = 0;
+  Moments joined, seller_joined, buyer_joined;
+  Moments traded, decision_error;        // q̂, and q̂ ≠ x*(θ)
+  Moments realised_surplus, first_best;  // (1 − q̂)v1 + q̂v2, and S(θ)
+  double surplus_cross = 0.0;            // Σ realised·first best, for the ratio's interval
+  Moments imbalance;                     // t1 + t2
+  double max_imbalance = 0.0;            // max |t1 + t2|
+  Moments burned, deficit, shortfall;    // per play
+  std::uint64_t shortfall_plays = 0;
+  Moments utility1, utility2, gain1, gain2;
+  std::vector<TypeBin> bins1, bins2;
+  double deposits = 0.0, payouts = 0.0;  // ledger totals
+  // deposits + deficit − payouts − burned: zero up to rounding when money is conserved.
+  double conservation_gap() const { return deposits + deficit.sum - payouts - burned.sum; }
+
+  void merge(const Tally& other);
+};
+
+struct MonteCarloOptions {
+  std::uint64_t plays = 1'000'000;
+  std::uint64_t seed = 1;
+  int threads = 1;
+  std::size_t chunk = std::size_t{1} << 16;  // plays per chunk; part of the results' definition
+  std::size_t batch = 1024;                  // plays per mediator call
+  std::size_t type_bins = 10;
+  Deposits deposits;
+  // Optional per-play CSV rows, written in play order.
+  std::ostream* records = nullptr;
+  // Polled between chunks; a set flag stops the run early.
+  const std::atomic<bool>* cancel = nullptr;
+  // Called after each chunk with the share of plays done (from any thread).
+  std::function<void(double)> progress;
+};
+
+struct MonteCarloResult {
+  Tally tally;
+  bool interrupted = false;
+};
+
+// Deposits large enough that truthful play never falls short: four times the
+// largest |vi| over Θ plus the lump sum (Groves pays at most a payoff report,
+// S and two W terms, each bounded by max |v|).
+Deposits default_deposits(const Environment& environment, const Mechanism& mechanism);
+
+MonteCarloResult run_monte_carlo(const Environment& environment, const Mechanism& mechanism,
+                                 const Agent& seller, const Agent& buyer,
+                                 const MonteCarloOptions& options);
+
+// The header line of the per-play CSV.
+std::string records_header(std::size_t m1, std::size_t m2);
+
+}  // namespace twostage
