@@ -80,6 +80,8 @@ class SurplusTerm {
     }
     if (opponent_.is_discrete() && !space_.is_discrete())
       return opponent_sum(theta);
+    if (table_.size() == 1)
+      return table_[0].value;  // a point: its only type
     return evaluate(theta).value;
   }
   // A bound on |fast − W|: the interpolant's largest deviation from the

@@ -102,6 +102,15 @@ struct SearchCommand {
         ->capture_default_str();
     command.add_option("--nodes", options.nodes, "screening nodes over the other agent's types")
         ->capture_default_str();
+    command
+        .add_option("--draws", options.mc_confirm_draws,
+                    "mc: draws that confirm each type's best deviation (screening uses "
+                    "--screen-draws)")
+        ->capture_default_str();
+    command
+        .add_option("--screen-draws", options.mc_screen_draws, "mc: draws that screen candidates")
+        ->capture_default_str();
+    command.add_option("--seed", options.seed, "mc: seed of the draws")->capture_default_str();
     command.add_option("--out", out_dir, "write the gain curve of each agent as CSV into DIR")
         ->type_name("DIR");
   }

@@ -1,6 +1,8 @@
 // sim/search.cpp
 #include "sim/search.hpp"
 
+#include "sim/search_mc.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -96,11 +98,7 @@ Nodes make_nodes(const TypeSpace& space, std::size_t n) {
   return nodes;
 }
 
-// Πi, the range of agent i's realised payoffs πi = ui(q̂, θ) (MODEL.md §2):
-// between 0 (the object went to the other side) and the extremes of vi.
-struct PayoffRange {
-  double low = 0.0, high = 0.0;
-};
+}  // namespace
 
 PayoffRange payoff_range(const Environment& env, const Valuation& v) {
   const auto f = [&](TypeView a, TypeView b) { return v(a, b); };
@@ -109,6 +107,8 @@ PayoffRange payoff_range(const Environment& env, const Valuation& v) {
   const double high = -minimize_joint(env.Theta1, env.Theta2, minus_f).value;
   return {std::min(0.0, low), std::max(0.0, high)};
 }
+
+namespace {
 
 // The entries of one (type, report) cell before the truth is subtracted.
 struct Cell {
@@ -865,6 +865,15 @@ void check_options(const SearchOptions& options) {
     if (size == 0)
       throw_input_error("search grid '{}' has size 0; it needs at least 1 point", name);
   }
+  if (options.mode == EvaluationMode::kMonteCarlo) {
+    for (const auto& [name, draws] : {std::pair{"--draws", options.mc_confirm_draws},
+                                      std::pair{"--screen-draws", options.mc_screen_draws}}) {
+      if (draws < 2) {
+        throw_input_error("{} {}: Monte Carlo mode needs at least 2 draws for an interval", name,
+                          draws);
+      }
+    }
+  }
 }
 
 std::string type_text(TypeView theta) {
@@ -1059,18 +1068,15 @@ AgentSearch search_agent(DeviationEvaluator& evaluator, const Environment& envir
 SearchResult search(const Mechanism& mechanism, const Expectations& expectations, SearchAgent which,
                     const SearchOptions& options) {
   check_options(options);
-  if (options.mode == EvaluationMode::kMonteCarlo) {
-    throw_input_error(
-        "--mode mc: the Monte Carlo evaluation is not yet available (it needs the Monte Carlo "
-        "runner); use --mode exact");
-  }
   SearchResult result;
   result.mode = options.mode;
   for (int agent : {1, 2}) {
     if ((agent == 1 && which == SearchAgent::kBuyer) ||
         (agent == 2 && which == SearchAgent::kSeller))
       continue;
-    const auto evaluator = make_exact_evaluator(mechanism, expectations, agent, options);
+    const auto evaluator = options.mode == EvaluationMode::kMonteCarlo
+                               ? make_monte_carlo_evaluator(mechanism, expectations, agent, options)
+                               : make_exact_evaluator(mechanism, expectations, agent, options);
     result.agents.push_back(search_agent(*evaluator, expectations.environment(), agent, options));
   }
   return result;

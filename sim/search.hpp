@@ -34,8 +34,8 @@
 // engine (scenarios/expectation.hpp), which gives the error bars.
 //
 // Evaluation is a seam (DeviationEvaluator): the exact evaluator here sums
-// or integrates; a Monte Carlo evaluator with common random numbers plugs in
-// at the same place (issue 4).
+// or integrates; the Monte Carlo evaluator (sim/search_mc.hpp) draws, with
+// common random numbers across candidates.
 #pragma once
 
 #include <array>
@@ -100,6 +100,13 @@ struct ConfirmedGain {
   Estimate upper;
 };
 
+// Πi, the range of agent i's realised payoffs πi = ui(q̂, θ) (MODEL.md §2):
+// between 0 (the object went to the other side) and the extremes of vi.
+struct PayoffRange {
+  double low = 0.0, high = 0.0;
+};
+PayoffRange payoff_range(const Environment& env, const Valuation& v);
+
 // How the search evaluates deviations for one agent.
 class DeviationEvaluator {
  public:
@@ -138,6 +145,12 @@ struct SearchOptions {
   // Screening threads for the node sums (the mechanism itself is always
   // queried from one thread: expression valuations are not thread-safe).
   unsigned threads = 2;
+  // Monte Carlo mode: draws of the other agent's type and the lottery used to
+  // screen every candidate, and (a separate set) to confirm each type's best
+  // deviation; the same draws serve every candidate (common random numbers).
+  std::size_t mc_screen_draws = 1024;
+  std::size_t mc_confirm_draws = 32'768;
+  std::uint64_t seed = 1;
 };
 
 // One true type's bracket.
@@ -186,7 +199,7 @@ AgentSearch search_agent(DeviationEvaluator& evaluator, const Environment& envir
                          const SearchOptions& options);
 
 // Both or one agent; throws InputError for bad options (a grid of size 0,
-// Monte Carlo mode while its runner is not available).
+// fewer than 2 Monte Carlo draws).
 SearchResult search(const Mechanism& mechanism, const Expectations& expectations, SearchAgent which,
                     const SearchOptions& options = {});
 

@@ -25,6 +25,9 @@
 namespace twostage {
 namespace {
 
+// Monte Carlo mode on small grids and few draws.
+SearchOptions quick_mc_options();
+
 // Small grids keep the suite quick; every check below holds at any size.
 SearchOptions quick_options() {
   SearchOptions options;
@@ -33,6 +36,14 @@ SearchOptions quick_options() {
   options.nodes = 65;
   options.type_refinements = 2;
   options.refined_types = 2;
+  return options;
+}
+
+SearchOptions quick_mc_options() {
+  SearchOptions options = quick_options();
+  options.mode = EvaluationMode::kMonteCarlo;
+  options.mc_screen_draws = 256;
+  options.mc_confirm_draws = 8192;
   return options;
 }
 
@@ -152,10 +163,10 @@ TEST_CASE("the search refuses bad options", "[search][input]") {
   SearchOptions zero = quick_options();
   zero.reports = 0;
   CHECK_THROWS_AS(search(groves, expectations, SearchAgent::kBoth, zero), InputError);
-  SearchOptions mc = quick_options();
-  mc.mode = EvaluationMode::kMonteCarlo;
-  CHECK_THROWS_WITH(search(groves, expectations, SearchAgent::kBoth, mc),
-                    Catch::Contains("not yet available"));
+  SearchOptions no_draws = quick_options();
+  no_draws.mode = EvaluationMode::kMonteCarlo;
+  no_draws.mc_confirm_draws = 1;
+  CHECK_THROWS_AS(search(groves, expectations, SearchAgent::kBoth, no_draws), InputError);
   CHECK_THROWS_AS(parse_search_agent("auctioneer"), InputError);
   CHECK_THROWS_AS(parse_evaluation_mode("fast"), InputError);
 }
@@ -166,7 +177,7 @@ TEST_CASE("twostage search: bad input exits 2 with one line and no output", "[se
       {"search", "lemons", "--nodes", "0"},
       {"search", "lemons", "--agent", "auctioneer"},
       {"search", "lemons", "--mode", "fast"},
-      {"search", "lemons", "--mode", "mc"},
+      {"search", "lemons", "--mode", "mc", "--draws", "1"},
       {"search", "lemons", "--mechanism", "vcg"},
       {"export", "two-sided-linear", "--types", "100000"},
       {"export", "lemons", "--types", "0"},
@@ -212,6 +223,75 @@ TEST_CASE("twostage search --json and --out carry the documented keys", "[search
     ++rows;
   CHECK(rows == 5);  // the five quality grades
   std::filesystem::remove_all(dir);
+}
+
+}  // namespace twostage
+
+namespace twostage {
+
+TEST_CASE("Monte Carlo mode: Groves is truthful on every built-in, lies tie in stage 2",
+          "[search][groves][mc]") {
+  for (const BuiltinScenario& builtin : builtin_scenarios()) {
+    const Scenario scenario = load_scenario(std::string(builtin.name));
+    const Expectations expectations(scenario.environment);
+    const GrovesMechanism groves(scenario.environment, expectations);
+    const SearchResult result =
+        search(groves, expectations, SearchAgent::kBoth, quick_mc_options());
+    CHECK(result.mode == EvaluationMode::kMonteCarlo);
+    for (const AgentSearch& s : result.agents) {
+      INFO(builtin.name << " agent " << s.agent);
+      // With common random numbers every deviation is compared with the truth
+      // on the same draws; Groves gives no gain on any draw (see the exact
+      // test above), so the 95% interval of the gain contains zero.
+      CHECK(s.truthful());
+      CHECK(s.stage2_indifferent);
+      CHECK_THAT(s.evaluator, Catch::Contains("monte carlo"));
+    }
+  }
+}
+
+TEST_CASE("Monte Carlo mode catches Groves with its own payoff report in the transfer",
+          "[search][fails][mc]") {
+  // The exact test above derives ε1(θ1) = 1.3 − E_θ2[(1 − x*) v1], largest
+  // (1.3) at θ1 = 0, and ε2(0) = 1.6. Screening on a few hundred draws cannot
+  // tell reports near 0 apart, so the confirmed deviation may trade a little
+  // less often than the best one: the found gain lies within 1% below the
+  // supremum, never above it beyond its interval, at a type near 0.
+  const Scenario scenario = load_scenario("two-sided-linear");
+  const Expectations expectations(scenario.environment);
+  const testing::OwnReportGroves mechanism(scenario.environment, expectations);
+  const SearchResult result =
+      search(mechanism, expectations, SearchAgent::kBoth, quick_mc_options());
+  const AgentSearch& seller = result.agents[0];
+  const AgentSearch& buyer = result.agents[1];
+  CHECK_FALSE(seller.truthful());
+  CHECK(seller.exploitability_lower.value > 1.3 * 0.99);
+  CHECK(seller.exploitability_lower.value <= 1.3 + seller.exploitability_lower.error);
+  CHECK(seller.argmax_type[0] < 0.1);
+  CHECK(seller.deviation.after[1].kind == PayoffRuleKind::kConstant);
+  CHECK(seller.deviation.after[1].value == Approx(1.3).margin(1e-9));  // the top of Π1
+  // At θ1 = 1/2 the gain is 1.3 − 7.6/49 in expectation.
+  const TypeGain& half = gain_at(seller, 0.5);
+  CHECK(std::abs(half.lower.value - (1.3 - 7.6 / 49)) <= 0.01);
+  CHECK_FALSE(buyer.truthful());
+  CHECK(buyer.exploitability_lower.value > 1.6 * 0.99);
+  CHECK(buyer.exploitability_lower.value <= 1.6 + buyer.exploitability_lower.error);
+  CHECK(buyer.deviation.after[0].value == Approx(1.6).margin(1e-9));  // the top of Π2
+}
+
+TEST_CASE("Monte Carlo mode finds the two-price mechanism's misreport", "[search][fails][mc]") {
+  // As in the exact test: ε1(θ1) = |θ1 − 0.6|, largest (0.6) at θ1 = 0. The
+  // one-stage mechanism's utility does not depend on the buyer's draw, so
+  // the gain has no sampling error.
+  const Scenario scenario = load_scenario("lemons", {{"a", -0.3}, {"b", 1.5}});
+  const Expectations expectations(scenario.environment);
+  const testing::TwoPriceMechanism mechanism(scenario.environment, 0.6, 0.0);
+  const SearchResult result =
+      search(mechanism, expectations, SearchAgent::kSeller, quick_mc_options());
+  const AgentSearch& seller = result.agents[0];
+  CHECK_FALSE(seller.truthful());
+  CHECK(seller.exploitability_lower.value == Approx(0.6).margin(1e-9));
+  CHECK(seller.deviation.report[0] > 0.6);
 }
 
 }  // namespace twostage
