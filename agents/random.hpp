@@ -15,7 +15,13 @@ namespace twostage {
 
 using Engine = boost::random::mt19937_64;
 
-enum class Stream : std::uint64_t { kNature = 0, kLottery = 1, kSeller = 2, kBuyer = 3 };
+enum class Stream : std::uint64_t {
+  kNature = 0,
+  kLottery = 1,
+  kSeller = 2,
+  kBuyer = 3,
+  kNoise = 4,  // observation noise (stress tests)
+};
 
 // SplitMix64's finaliser (Steele, Lea and Flood 2014): a bijection of 64-bit
 // words that spreads nearby inputs far apart.
@@ -28,7 +34,7 @@ constexpr std::uint64_t splitmix64(std::uint64_t x) {
 
 inline Engine make_engine(std::uint64_t seed, std::uint64_t chunk, Stream stream) {
   const std::uint64_t key =
-      splitmix64(splitmix64(seed) ^ splitmix64((chunk << 2) | static_cast<std::uint64_t>(stream)));
+      splitmix64(splitmix64(seed) ^ splitmix64((chunk << 3) | static_cast<std::uint64_t>(stream)));
   return Engine(key);
 }
 

@@ -26,10 +26,15 @@ struct Transfers {
   double t2 = 0.0;
 };
 
-// A parameter value as the mechanism was built with it, for reports.
+// A parameter value as the mechanism was built with it, for reports. A
+// categorical parameter (mechanisms/registry.hpp) reports its choice's name
+// in `text`, and reports print that instead of the number.
 struct MechanismParameterValue {
   std::string name;
   double value = 0.0;
+  std::string text = {};
+
+  bool categorical() const { return !text.empty(); }
 };
 
 // Constant transfers added to every outcome, ℓ1 to the seller and ℓ2 to the

@@ -37,10 +37,14 @@ struct Parameter {
   Range range;
 };
 
-// One `--set name=value`.
+// One `--set name=value`, or one `--mechanism-param name=value`.
 struct Override {
   std::string name;
   double value = 0.0;
+  // The value as typed, for mechanism parameters that may name a choice
+  // (mechanisms/registry.hpp); when set it takes precedence over `value`.
+  // Scenario parameters are numeric and ignore it.
+  std::string text = {};
 };
 // Parses "name=value" strictly: the value must be a finite number.
 Override parse_override(std::string_view text);

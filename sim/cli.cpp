@@ -7,6 +7,8 @@
 
 #include <cstdio>
 #include <exception>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -17,6 +19,7 @@
 
 #include "mechanisms/registry.hpp"
 #include "scenarios/error.hpp"
+#include "sim/compare.hpp"
 #include "sim/describe.hpp"
 #include "sim/efg.hpp"
 #include "sim/game_tree.hpp"
@@ -53,12 +56,35 @@ struct ScenarioOptions {
   }
 };
 
-// `--mechanism-param name=value`, parsed as strictly as `--set`.
+// `--mechanism-param name=value`. The value stays text here: the registry
+// parses it as strictly as `--set` for a numeric parameter and matches it
+// against the choices of a categorical one (mechanisms/registry.hpp).
 Override parse_mechanism_parameter(const std::string& text) {
-  try {
-    return parse_override(text);
-  } catch (const InputError&) {
-    throw_input_error("--mechanism-param {}: expected name=value with a finite number", text);
+  const auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == text.size()) {
+    throw_input_error("--mechanism-param {}: expected name=value", text);
+  }
+  return {.name = text.substr(0, eq), .value = 0.0, .text = text.substr(eq + 1)};
+}
+
+// compare.json and compare.csv, each through a temporary name.
+void write_compare_files(const std::string& directory, const std::string& json,
+                         const std::string& csv) {
+  std::error_code ec;
+  std::filesystem::create_directories(directory, ec);
+  if (ec || !std::filesystem::is_directory(directory)) {
+    throw_input_error("--out {}: cannot create the directory", directory);
+  }
+  for (const auto& [name, text] : {std::pair{"compare.json", &json}, {"compare.csv", &csv}}) {
+    const auto path = std::filesystem::path(directory) / name;
+    const auto partial = path.string() + ".partial";
+    {
+      std::ofstream out(partial, std::ios::binary);
+      out << *text;
+      if (!out)
+        throw_input_error("--out {}: cannot write {}", directory, name);
+    }
+    std::filesystem::rename(partial, path);
   }
 }
 
@@ -88,7 +114,7 @@ struct SearchCommand {
   SearchOptions options;
 
   void add_to(CLI::App& command) {
-    command.add_option("--mechanism", mechanism, "mechanism to search (groves)")
+    command.add_option("--mechanism", mechanism, "mechanism to search (docs/mechanisms.md)")
         ->capture_default_str();
     command.add_option("--mechanism-param", mechanism_params, "set a mechanism parameter")
         ->type_name("NAME=VALUE");
@@ -146,7 +172,8 @@ struct ExportCommand {
         ->capture_default_str();
     command.add_option("--set", sets, "override a scenario parameter: --set name=value")
         ->type_name("NAME=VALUE");
-    command.add_option("--mechanism", mechanism, "mechanism (groves)")->capture_default_str();
+    command.add_option("--mechanism", mechanism, "mechanism (docs/mechanisms.md)")
+        ->capture_default_str();
     command.add_option("--mechanism-param", mechanism_params, "set a mechanism parameter")
         ->type_name("NAME=VALUE");
     command.add_option("--types", options.types, "types per agent on a continuous space")
@@ -213,11 +240,11 @@ int run_command_line(int argc, char** argv) {
   auto* verify_command = app.add_subcommand(
       "verify", "interim analysis on the truthful path; verdicts on EFF, BB, IIR (docs/verify.md)");
   verify_options.add_to(*verify_command);
-  verify_command->add_option("--mechanism", mechanism, "mechanism to verify (groves)")
+  verify_command->add_option("--mechanism", mechanism, "mechanism to verify (docs/mechanisms.md)")
       ->capture_default_str();
   verify_command
       ->add_option("--mechanism-param", mechanism_params,
-                   "set a mechanism parameter: --mechanism-param name=value (groves: split)")
+                   "set a mechanism parameter: --mechanism-param name=value (docs/mechanisms.md)")
       ->type_name("NAME=VALUE");
   verify_command->add_option("--grid", verify_grid, "slack-curve points per type coordinate")
       ->check(CLI::Range(2, 1001))
@@ -246,6 +273,34 @@ int run_command_line(int argc, char** argv) {
       "run", "Monte Carlo play of the two-stage game by seller and buyer agents (docs/cli.md)");
   run_scenario.add_to(*run_command);
   run_args.add_to(*run_command, run_mechanism_params);
+
+  ScenarioOptions compare_scenario;
+  std::string compare_mechanisms{kDefaultMechanism};
+  std::vector<std::string> compare_stress;
+  std::int64_t compare_plays = 200'000;
+  std::uint64_t compare_seed = 1;
+  int compare_threads = default_threads();
+  std::string compare_out;
+  auto* compare_command = app.add_subcommand(
+      "compare", "mechanisms side by side on EFF, BB, IIR, BIC and deposits, under stress");
+  compare_scenario.add_to(*compare_command);
+  compare_command
+      ->add_option("--mechanisms", compare_mechanisms,
+                   "comma-separated list, e.g. groves,shoot-the-liar,posted-price")
+      ->capture_default_str();
+  compare_command
+      ->add_option("--stress", compare_stress,
+                   "a stress to play, repeatable: noise:SIGMA, tremble:P, deposit:X, "
+                   "prior:SCENARIO, fine:F1/F2/... (a sweep)")
+      ->type_name("SPEC");
+  compare_command->add_option("--plays", compare_plays, "plays per mechanism and stress")
+      ->capture_default_str();
+  compare_command->add_option("--seed", compare_seed, "seed of the plays")->capture_default_str();
+  compare_command->add_option("--threads", compare_threads,
+                              "threads (results do not depend on it)");
+  compare_command
+      ->add_option("--out", compare_out, "also write compare.json and compare.csv to DIR")
+      ->type_name("DIR");
 
   ExportCommand export_args;
   auto* export_command = app.add_subcommand(
@@ -313,6 +368,32 @@ int run_command_line(int argc, char** argv) {
       }
       run_args.json = run_scenario.json;
       output = run_args.execute(run_scenario.load());
+    }
+    if (*compare_command) {
+      if (compare_plays < 1)
+        throw_input_error("--plays {}: must be at least 1", compare_plays);
+      if (compare_threads < 1)
+        throw_input_error("--threads {}: must be at least 1", compare_threads);
+      CompareOptions options;
+      for (std::size_t start = 0; start <= compare_mechanisms.size();) {
+        const auto comma = compare_mechanisms.find(',', start);
+        const std::string name = compare_mechanisms.substr(
+            start, comma == std::string::npos ? std::string::npos : comma - start);
+        if (!name.empty())
+          options.mechanisms.push_back(name);
+        start = comma == std::string::npos ? compare_mechanisms.size() + 1 : comma + 1;
+      }
+      for (const std::string& spec : compare_stress)
+        options.stresses.push_back(parse_stress(spec));
+      options.plays = static_cast<std::uint64_t>(compare_plays);
+      options.seed = compare_seed;
+      options.threads = compare_threads;
+      const Scenario scenario = compare_scenario.load();
+      const Comparison comparison = compare(scenario, options);
+      const std::string json_text = dump(to_json(comparison));
+      if (!compare_out.empty())
+        write_compare_files(compare_out, json_text, to_csv(comparison));
+      output = compare_scenario.json ? json_text : to_text(comparison);
     }
     if (*export_command)
       output = run_export(export_args);

@@ -1,6 +1,7 @@
 // sim/mediator.cpp
 #include "sim/mediator.hpp"
 
+#include <boost/random/normal_distribution.hpp>
 #include <boost/random/uniform_01.hpp>
 
 namespace twostage {
@@ -20,8 +21,12 @@ void PlayBatch::resize(std::size_t n, std::size_t seller_dimension, std::size_t 
   settlement.resize(n);
 }
 
-Mediator::Mediator(const Environment& environment, const Mechanism& mechanism, Deposits deposits)
-    : env_(environment), mechanism_(mechanism), deposits_(deposits) {}
+Mediator::Mediator(const Environment& environment, const Mechanism& mechanism, Deposits deposits,
+                   double observation_noise)
+    : env_(environment),
+      mechanism_(mechanism),
+      deposits_(deposits),
+      observation_noise_(observation_noise) {}
 
 void Mediator::play(PlayBatch& b, const Agent& seller, const Agent& buyer, Streams& streams) {
   const std::size_t n = b.size;
@@ -58,10 +63,22 @@ void Mediator::play(PlayBatch& b, const Agent& seller, const Agent& buyer, Strea
     b.pi1[i] = b.traded[i] ? 0.0 : b.v1[i];
     b.pi2[i] = b.traded[i] ? b.v2[i] : 0.0;
   }
-  const StageTwoView seller_view{
-      n, b.m1, b.theta1.data(), b.report1.data(), b.traded.data(), b.pi1.data()};
-  const StageTwoView buyer_view{
-      n, b.m2, b.theta2.data(), b.report2.data(), b.traded.data(), b.pi2.data()};
+  const double* seen1 = b.pi1.data();
+  const double* seen2 = b.pi2.data();
+  if (observation_noise_ > 0) {
+    boost::random::normal_distribution<double> error(0.0, observation_noise_);
+    observed1_.resize(n);
+    observed2_.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      observed1_[i] = b.pi1[i] + error(streams.noise);
+      observed2_[i] = b.pi2[i] + error(streams.noise);
+    }
+    seen1 = observed1_.data();
+    seen2 = observed2_.data();
+  }
+  const StageTwoView seller_view{n,    b.m1, b.theta1.data(), b.report1.data(), b.traded.data(),
+                                 seen1};
+  const StageTwoView buyer_view{n, b.m2, b.theta2.data(), b.report2.data(), b.traded.data(), seen2};
 
   // 5. Stage 2: payoff reports, then transfers and settlement.
   seller.report_payoffs(seller_view, b.u1_r.data(), streams.seller);

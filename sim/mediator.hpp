@@ -46,12 +46,16 @@ struct Deposits {
 
 // The random streams of one chunk of plays (see agents/random.hpp).
 struct Streams {
-  Engine nature, lottery, seller, buyer;
+  Engine nature, lottery, seller, buyer, noise;
 };
 
 class Mediator {
  public:
-  Mediator(const Environment& environment, const Mechanism& mechanism, Deposits deposits);
+  // `observation_noise` σ ≥ 0: each agent observes its realised payoff plus
+  // an independent N(0, σ²) error (a stress test; 0 is MODEL.md §2's exact
+  // observation). Utilities are always the true payoffs.
+  Mediator(const Environment& environment, const Mechanism& mechanism, Deposits deposits,
+           double observation_noise = 0.0);
 
   // Plays batch.size plays (the batch must be sized) between the two agents.
   void play(PlayBatch& batch, const Agent& seller, const Agent& buyer, Streams& streams);
@@ -62,8 +66,10 @@ class Mediator {
   const Environment& env_;
   const Mechanism& mechanism_;
   Deposits deposits_;
+  double observation_noise_;
   Ledger ledger_;
   std::vector<std::uint8_t> seller_joins_, buyer_joins_;
+  std::vector<double> observed1_, observed2_;  // what each agent sees of its payoff
 };
 
 }  // namespace twostage

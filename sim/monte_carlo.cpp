@@ -27,6 +27,7 @@ void Tally::merge(const Tally& o) {
                       {&decision_error, &o.decision_error},
                       {&realised_surplus, &o.realised_surplus},
                       {&first_best, &o.first_best},
+                      {&surplus_lost, &o.surplus_lost},
                       {&imbalance, &o.imbalance},
                       {&burned, &o.burned},
                       {&deficit, &o.deficit},
@@ -80,13 +81,17 @@ void tally_batch(const PlayBatch& b, Tally& t) {
     const double realised = traded ? b.v2[i] : b.v1[i];
     const double sum_t = b.t1[i] + b.t2[i];
     const Settlement& s = b.settlement[i];
-    const double U1 = b.pi1[i] + b.t1[i], U2 = b.pi2[i] + b.t2[i];
+    // What an agent owes beyond its deposit it does not pay (the ledger
+    // records it as a shortfall), so its realised transfer is ti + shortfall.
+    const double U1 = b.pi1[i] + b.t1[i] + s.shortfall1;
+    const double U2 = b.pi2[i] + b.t2[i] + s.shortfall2;
     t.plays += 1;
     t.joined.add(b.joined[i]);
     t.traded.add(traded);
     t.decision_error.add(traded != efficient);
     t.realised_surplus.add(realised);
     t.first_best.add(S);
+    t.surplus_lost.add(S - realised);
     t.surplus_cross += realised * S;
     t.imbalance.add(sum_t);
     t.max_imbalance = std::max(t.max_imbalance, std::abs(sum_t));
@@ -117,8 +122,9 @@ void append_records(const PlayBatch& b, std::uint64_t first_play, std::string& o
       out += fmt::format(",{}", b.report2[i * b.m2 + k]);
     const Settlement& s = b.settlement[i];
     out += fmt::format(",{},{},{},{},{},{},{},{},{},{},{},{}\n", b.q[i], int{b.traded[i]}, b.pi1[i],
-                       b.pi2[i], b.u1_r[i], b.u2_r[i], b.t1[i], b.t2[i], b.pi1[i] + b.t1[i],
-                       b.pi2[i] + b.t2[i], s.burned - s.deficit, s.shortfall1 + s.shortfall2);
+                       b.pi2[i], b.u1_r[i], b.u2_r[i], b.t1[i], b.t2[i],
+                       b.pi1[i] + b.t1[i] + s.shortfall1, b.pi2[i] + b.t2[i] + s.shortfall2,
+                       s.burned - s.deficit, s.shortfall1 + s.shortfall2);
   }
 }
 
@@ -182,8 +188,9 @@ MonteCarloResult run_monte_carlo(const Environment& env, const Mechanism& mechan
       Streams streams{make_engine(options.seed, k, Stream::kNature),
                       make_engine(options.seed, k, Stream::kLottery),
                       make_engine(options.seed, k, Stream::kSeller),
-                      make_engine(options.seed, k, Stream::kBuyer)};
-      Mediator mediator(env, mechanism, options.deposits);
+                      make_engine(options.seed, k, Stream::kBuyer),
+                      make_engine(options.seed, k, Stream::kNoise)};
+      Mediator mediator(env, mechanism, options.deposits, options.observation_noise);
       std::string rows;
       for (std::uint64_t done = 0; done < plays; done += batch.size) {
         const std::size_t n = std::min<std::uint64_t>(options.batch, plays - done);

@@ -43,14 +43,16 @@ struct TypeBin {
   Moments gain;  // U_i − U_i° of the plays whose type falls in [low, high)
 };
 
-// Sums over a set of plays. Utilities are realised: U1 = π1 + t1 and
-// U2 = π2 + t2 for a play that took place, the outside option otherwise; the
+// Sums over a set of plays. Utilities are realised: Ui = πi + ti for a play
+// that took place, less nothing an agent could not pay (a shortfall beyond
+// its deposit is not collected), and the outside option otherwise; the
 // realised outside options are v1(θ) for the seller and 0 for the buyer.
 struct Tally {
   std::uint64_t plays = 0;
   Moments joined, seller_joined, buyer_joined;
   Moments traded, decision_error;        // q̂, and q̂ ≠ x*(θ)
   Moments realised_surplus, first_best;  // (1 − q̂)v1 + q̂v2, and S(θ)
+  Moments surplus_lost;                  // S(θ) − realised, per play
   double surplus_cross = 0.0;            // Σ realised·first best, for the ratio's interval
   Moments imbalance;                     // t1 + t2
   double max_imbalance = 0.0;            // max |t1 + t2|
@@ -73,6 +75,8 @@ struct MonteCarloOptions {
   std::size_t batch = 1024;                  // plays per mediator call
   std::size_t type_bins = 10;
   Deposits deposits;
+  // σ of the error on the payoffs agents observe (stress test; 0: exact).
+  double observation_noise = 0.0;
   // Optional per-play CSV rows, written in play order.
   std::ostream* records = nullptr;
   // Polled between chunks; a set flag stops the run early.

@@ -52,13 +52,14 @@ Json to_json(const RunReport& r) {
   const Tally& t = r.result.tally;
   Json parameters = Json::object();
   for (const auto& p : r.mechanism->parameters())
-    parameters[p.name] = p.value;
+    parameters[p.name] = p.categorical() ? Json(p.text) : Json(p.value);
   return Json{
       {"scenario", scenario_json(*r.scenario)},
       {"mechanism", {{"name", r.mechanism->name()}, {"parameters", parameters}}},
       {"plays", t.plays},
       {"seed", r.options.seed},
       {"strategies", {{"seller", r.seller.describe()}, {"buyer", r.buyer.describe()}}},
+      {"stress", r.stress},
       {"deposits", {{"seller", r.options.deposits.seller}, {"buyer", r.options.deposits.buyer}}},
       {"participation", mean_json(t.joined)},
       {"trade_rate", mean_json(t.traded)},
@@ -95,8 +96,8 @@ std::string to_text(const RunReport& r) {
                                 r.scenario->source, r.mechanism->name());
   out += fmt::format("{} plays, seed {}; seller {}; buyer {}\n", t.plays, r.options.seed,
                      r.seller.describe(), r.buyer.describe());
-  out += fmt::format("Deposits: seller {:.6g}, buyer {:.6g}\n\n", r.options.deposits.seller,
-                     r.options.deposits.buyer);
+  out += fmt::format("Deposits: seller {:.6g}, buyer {:.6g}; stress: {}\n\n",
+                     r.options.deposits.seller, r.options.deposits.buyer, r.stress);
   out += "Means per play with 95% intervals\n";
   out += fmt::format("  participation           {}\n", format_mean(t.joined));
   out += fmt::format("  trade rate              {}\n", format_mean(t.traded));

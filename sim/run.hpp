@@ -15,6 +15,7 @@ struct RunReport {
   const Scenario* scenario = nullptr;
   const Mechanism* mechanism = nullptr;
   Strategy seller, buyer;
+  std::string stress = "none";  // the stress applied (sim/stress.hpp)
   MonteCarloOptions options;
   MonteCarloResult result;
 };

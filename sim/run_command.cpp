@@ -17,6 +17,7 @@
 #include "agents/agent.hpp"
 #include "mechanisms/registry.hpp"
 #include "scenarios/error.hpp"
+#include "sim/design.hpp"
 #include "sim/run.hpp"
 
 namespace twostage {
@@ -63,7 +64,7 @@ int default_threads() {
 }
 
 void RunCommand::add_to(CLI::App& command, std::vector<std::string>& mechanism_parameter_texts) {
-  command.add_option("--mechanism", mechanism, "mechanism to play (see docs/cli.md)")
+  command.add_option("--mechanism", mechanism, "mechanism to play (docs/mechanisms.md)")
       ->capture_default_str();
   command
       .add_option("--mechanism-param", mechanism_parameter_texts,
@@ -87,6 +88,11 @@ void RunCommand::add_to(CLI::App& command, std::vector<std::string>& mechanism_p
       ->capture_default_str();
   command.add_option("--deposit-seller", deposit_seller,
                      "seller's deposit (default: enough for any truthful play)");
+  command
+      .add_option("--stress", stress,
+                  "stress test: noise:SIGMA, tremble:P, deposit:X, prior:SCENARIO, fine:F "
+                  "(docs/cli.md)")
+      ->type_name("SPEC");
   command.add_option("--deposit-buyer", deposit_buyer,
                      "buyer's deposit (default: enough for any truthful play)");
 }
@@ -103,15 +109,22 @@ std::string RunCommand::execute(const Scenario& scenario) const {
     if (!std::isfinite(value))
       throw_input_error("{} {}: must be a finite number", name, value);
   }
+  const Stress stressed = parse_stresses(stress);
+  if (stressed.fines.size() > 1) {
+    throw_input_error("--stress {}: run takes one fine; compare sweeps several", stressed.label());
+  }
   const Environment& env = scenario.environment;
-  const Expectations expectations(env);
-  const auto mech = make_mechanism(mechanism, mechanism_parameters, env, expectations);
-  const Agent seller_agent(1, env, parse_strategy(seller));
-  const Agent buyer_agent(2, env, parse_strategy(buyer));
+  const Design design = design_mechanism(
+      scenario, mechanism, mechanism_parameters, stressed,
+      stressed.fines.empty() ? std::nullopt : std::optional<double>(stressed.fines[0]));
+  const Mechanism* mech = design.mechanism.get();
+  const Agent seller_agent(1, env, stressed.apply(parse_strategy(seller)));
+  const Agent buyer_agent(2, env, stressed.apply(parse_strategy(buyer)));
 
   RunReport report;
   report.scenario = &scenario;
-  report.mechanism = mech.get();
+  report.mechanism = mech;
+  report.stress = stressed.label();
   report.seller = seller_agent.strategy();
   report.buyer = buyer_agent.strategy();
   MonteCarloOptions& o = report.options;
@@ -120,6 +133,9 @@ std::string RunCommand::execute(const Scenario& scenario) const {
   o.threads = threads;
   o.type_bins = bins;
   o.deposits = default_deposits(env, *mech);
+  if (stressed.deposit)
+    o.deposits = {*stressed.deposit, *stressed.deposit};
+  o.observation_noise = stressed.noise;
   if (deposit_seller >= 0)
     o.deposits.seller = deposit_seller;
   if (deposit_buyer >= 0)

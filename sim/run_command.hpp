@@ -28,7 +28,8 @@ struct RunCommand {
   bool records = false;                    // write plays.csv
   std::size_t bins = 10;
   double deposit_seller = -1.0, deposit_buyer = -1.0;  // negative: the default deposits
-  bool json = false;                                   // set from the scenario options' --json
+  std::vector<std::string> stress;  // --stress specs, applied together (sim/stress.hpp)
+  bool json = false;                // set from the scenario options' --json
 
   // Adds the options (not the scenario positional or --set) to `command`.
   void add_to(CLI::App& command, std::vector<std::string>& mechanism_parameter_texts);

@@ -190,8 +190,9 @@ Verification verify(const Scenario& scenario, const VerifyOptions& options) {
 Json to_json(const Verification& v) {
   const InterimAnalysis& a = v.analysis;
   Json parameters = Json::object();
-  for (const MechanismParameterValue& p : v.parameters)
-    parameters[p.name] = p.value;
+  for (const MechanismParameterValue& p : v.parameters) {
+    parameters[p.name] = p.categorical() ? Json(p.text) : Json(p.value);
+  }
   Json es = to_json(a.expected_surplus);
   es["method"] = to_string(a.es_method);
   Json first_error = nullptr;
@@ -252,7 +253,8 @@ std::string to_text(const Verification& v) {
   out += fmt::format("Mechanism {} ({}): {}\n", v.mechanism,
                      v.two_stage ? "two-stage" : "one-stage", v.mechanism_description);
   for (const MechanismParameterValue& p : v.parameters) {
-    out += fmt::format("  {} = {}\n", p.name, p.value);
+    out += p.categorical() ? fmt::format("  {} = {}\n", p.name, p.text)
+                           : fmt::format("  {} = {}\n", p.name, p.value);
   }
   out += fmt::format("Expected surplus ES = {} ({})\n", estimate_text(a.expected_surplus),
                      to_string(a.es_method));
