@@ -112,6 +112,10 @@ class Mechanism {
     }
   }
 
+  // Plain statements about the economics of this mechanism in this
+  // environment, for reports (e.g. that a lemons market unravels).
+  virtual std::vector<std::string> notes() const { return {}; }
+
   // The constant part of the transfers (zero unless the mechanism has one).
   virtual LumpSums lump_sums() const { return {}; }
 

@@ -1,6 +1,8 @@
 // mechanisms/posted_price.cpp
 #include "mechanisms/posted_price.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -164,6 +166,26 @@ double PostedPriceMechanism::equilibrium() const {
     return a;  // the end where the buyer still buys
   }
   return low;  // unravelled: no price trades
+}
+
+std::vector<std::string> PostedPriceMechanism::notes() const {
+  const LemonsMarket& m = market_;
+  if (m.unravelled) {
+    return {
+        fmt::format("the market unravels: no price p has E[v2 | v1 <= p] >= p, so no trade "
+                    "occurs (adverse selection); surplus lost {:.6g}",
+                    m.surplus_lost.value)};
+  }
+  std::vector<std::string> out = {fmt::format(
+      "price {:.6g}: seller types with v1 <= p offer (probability {:.6g}), E[v2 | sale] = {:.6g}",
+      m.price, m.sale_probability.value, m.buyer_value.value)};
+  out.push_back(m.buyer_buys
+                    ? fmt::format("the buyer buys: trade rate {:.6g}, surplus lost {:.6g}",
+                                  m.trade_rate.value, m.surplus_lost.value)
+                    : fmt::format("the buyer does not buy at this price: no trade occurs; surplus "
+                                  "lost {:.6g}",
+                                  m.surplus_lost.value));
+  return out;
 }
 
 }  // namespace twostage

@@ -69,6 +69,7 @@ class PostedPriceMechanism final : public Mechanism {
                       double u2_r) const override;
 
   const LemonsMarket& market() const { return market_; }
+  std::vector<std::string> notes() const override;
   double price() const { return market_.price; }
   bool buyer_buys() const { return market_.buyer_buys; }
   double equilibrium_price() const { return market_.price; }  // mode=equilibrium

@@ -21,6 +21,7 @@
 #include "scenarios/error.hpp"
 #include "sim/compare.hpp"
 #include "sim/describe.hpp"
+#include "sim/design.hpp"
 #include "sim/efg.hpp"
 #include "sim/game_tree.hpp"
 #include "sim/run_command.hpp"
@@ -111,6 +112,7 @@ struct SearchCommand {
   std::string agent{"both"};
   std::string mode{"exact"};
   std::string out_dir;
+  std::vector<std::string> stress;
   SearchOptions options;
 
   void add_to(CLI::App& command) {
@@ -137,6 +139,11 @@ struct SearchCommand {
         .add_option("--screen-draws", options.mc_screen_draws, "mc: draws that screen candidates")
         ->capture_default_str();
     command.add_option("--seed", options.seed, "mc: seed of the draws")->capture_default_str();
+    command
+        .add_option("--stress", stress,
+                    "stress test: deposit:X, prior:SCENARIO, fine:F (noise and tremble: run, "
+                    "compare)")
+        ->type_name("SPEC");
     command.add_option("--out", out_dir, "write the gain curve of each agent as CSV into DIR")
         ->type_name("DIR");
   }
@@ -149,10 +156,27 @@ std::string run_search(const ScenarioOptions& scenario_options, SearchCommand& c
   std::vector<Override> parameters;
   for (const std::string& p : command.mechanism_params)
     parameters.push_back(parse_mechanism_parameter(p));
+  // Stresses that change the mechanism apply; noise and trembles change how
+  // the opponent plays, which the search takes as truthful and exact.
+  const Stress stress = parse_stresses(command.stress);
+  if (stress.noise > 0 || stress.tremble > 0) {
+    throw_input_error(
+        "--stress {}: search takes deposit, prior and fine stresses; noise and "
+        "tremble are for run and compare",
+        stress.label());
+  }
+  if (stress.fines.size() > 1) {
+    throw_input_error("--stress {}: search takes one fine; compare sweeps several", stress.label());
+  }
   const Expectations expectations(scenario.environment);
-  const auto mechanism =
-      make_mechanism(command.mechanism, parameters, scenario.environment, expectations);
-  const SearchResult result = search(*mechanism, expectations, agent, command.options);
+  const Design design = design_mechanism(
+      scenario, command.mechanism, parameters, stress,
+      stress.fines.empty() ? std::nullopt : std::optional<double>(stress.fines[0]));
+  std::unique_ptr<Mechanism> capped;
+  if (stress.deposit)
+    capped = cap_by_deposit(*design.mechanism, *stress.deposit);
+  const Mechanism& mechanism = capped ? *capped : *design.mechanism;
+  const SearchResult result = search(mechanism, expectations, agent, command.options);
   if (!command.out_dir.empty())
     write_gain_curves(command.out_dir, result);
   return scenario_options.json ? dump(to_json(result)) : to_text(result);

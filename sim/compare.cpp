@@ -182,6 +182,7 @@ Json to_json(const Comparison& c) {
     rows.push_back(
         Json{{"mechanism", r.mechanism},
              {"label", r.label},
+             {"notes", r.exact.notes},
              {"EFF",
               {{"decision_errors", a.efficiency.decision_errors},
                {"profiles", a.efficiency.profiles},
@@ -239,6 +240,10 @@ std::string to_text(const Comparison& c) {
   for (const CompareRow& r : c.rows) {
     out += fmt::format("{}: seller {}, buyer {}; ", r.label, worst_text(r.exact.analysis.seller),
                        worst_text(r.exact.analysis.buyer));
+  }
+  for (const CompareRow& r : c.rows) {
+    for (const std::string& note : r.exact.notes)
+      out += fmt::format("\n{}: {}", r.label, note);
   }
   out += "\nVerdicts (EFF BB IIR BIC): ";
   for (const CompareRow& r : c.rows) {

@@ -31,4 +31,9 @@ Design design_mechanism(const Scenario& truth, const std::string& mechanism,
                         std::vector<Override> parameters, const Stress& stress,
                         std::optional<double> fine = std::nullopt);
 
+// Limited liability for the search: wraps a mechanism so that no agent pays
+// more than its deposit X, ti ≥ −X (what it cannot pay is simply not paid,
+// as the ledger's shortfall in play). `inner` must outlive the wrapper.
+std::unique_ptr<Mechanism> cap_by_deposit(const Mechanism& inner, double deposit);
+
 }  // namespace twostage

@@ -159,6 +159,7 @@ Verification verify(const Scenario& scenario, const VerifyOptions& options) {
   }
   v.two_stage = mechanism->two_stage();
   v.parameters = mechanism->parameters();
+  v.notes = mechanism->notes();
   v.analysis = analyse_interim(*mechanism, expectations, options.interim);
   const InterimAnalysis& a = v.analysis;
 
@@ -210,6 +211,7 @@ Json to_json(const Verification& v) {
        {{"name", v.mechanism},
         {"description", v.mechanism_description},
         {"two_stage", v.two_stage},
+        {"notes", v.notes},
         {"parameters", parameters}}},
       {"expected_surplus", es},
       {"agents", {{"seller", agent_json(a.seller)}, {"buyer", agent_json(a.buyer)}}},
@@ -256,6 +258,8 @@ std::string to_text(const Verification& v) {
     out += p.categorical() ? fmt::format("  {} = {}\n", p.name, p.text)
                            : fmt::format("  {} = {}\n", p.name, p.value);
   }
+  for (const std::string& note : v.notes)
+    out += fmt::format("  Note: {}\n", note);
   out += fmt::format("Expected surplus ES = {} ({})\n", estimate_text(a.expected_surplus),
                      to_string(a.es_method));
   append_agent(out, a.seller);

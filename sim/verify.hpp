@@ -45,6 +45,7 @@ struct Verification {
   std::string mechanism, mechanism_description;
   bool two_stage = true;
   std::vector<MechanismParameterValue> parameters;
+  std::vector<std::string> notes;  // the mechanism's statements about the economics
   InterimAnalysis analysis;
   SearchResult search;                         // both agents' deviations (sim/search.hpp)
   std::optional<MonteCarloCheck> monte_carlo;  // absent when skipped

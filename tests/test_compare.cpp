@@ -163,3 +163,48 @@ TEST_CASE("twostage compare refuses bad input", "[compare][cli][bad-input]") {
     CHECK(std::count(result.err.begin(), result.err.end(), '\n') == 1);
   }
 }
+
+TEST_CASE("reports say plainly when a lemons market unravels", "[compare][cli]") {
+  // lemons with a = 0, b = 1.5: E[v2 | v1 ≤ p] = 1.5·p/2 = 0.75 p < p for every
+  // p > 0, so no price trades (the posted-price tests derive this too).
+  const auto result =
+      testing::run_twostage({"verify", "lemons", "--mechanism", "posted-price", "--set", "a=0",
+                             "--set", "b=1.5", "--plays", "0", "--json"});
+  REQUIRE(result.exit_code == 0);
+  const auto notes = nlohmann::json::parse(result.out)["mechanism"]["notes"];
+  REQUIRE(notes.size() == 1);
+  CHECK(notes[0].get<std::string>().find("unravels") != std::string::npos);
+}
+
+TEST_CASE("search takes the mechanism stresses", "[compare][cli][search]") {
+  // Shoot-the-liar on lemons with a fine of 0.1, below the range of v2 (0.6):
+  // a seller of type 0 who reports type 1 is paid v2(1) = 0.8 instead of
+  // v2(0) = 0.2 and fined 0.1 when the buyer reports his true payoff 0.2:
+  // a gain of 0.8 − 0.1 − 0.2 = 0.5 (the mechanism tests derive the same).
+  const auto result = testing::run_twostage({"search", "lemons", "--mechanism", "shoot-the-liar",
+                                             "--mechanism-param", "trade=always", "--stress",
+                                             "fine:0.1", "--agent", "seller", "--json"});
+  REQUIRE(result.exit_code == 0);
+  const auto j = nlohmann::json::parse(result.out);
+  CHECK(j["agents"][0]["exploitability"]["lower"]["value"].get<double>() ==
+        Approx(0.5).margin(1e-9));
+  // With the default fine (above the range of v2) and deposits of 0.05, a
+  // lie's transfer 0.8 − F is cut to −0.05, still below the truth's 0.2: the
+  // seller stays truthful. With a deposit of 0.5 and a fine of 0.1 the cut
+  // does not bind (0.8 − 0.1 > −0.5) and the gain of 0.5 remains.
+  const auto capped = testing::run_twostage({"search", "lemons", "--mechanism", "shoot-the-liar",
+                                             "--mechanism-param", "trade=always", "--stress",
+                                             "deposit:0.05", "--agent", "seller", "--json"});
+  REQUIRE(capped.exit_code == 0);
+  const auto c = nlohmann::json::parse(capped.out)["agents"][0]["exploitability"]["lower"];
+  CHECK(c["value"].get<double>() <= c["error"].get<double>());
+  const auto loose = testing::run_twostage({"search", "lemons", "--mechanism", "shoot-the-liar",
+                                            "--mechanism-param", "trade=always", "--stress",
+                                            "fine:0.1,deposit:0.5", "--agent", "seller", "--json"});
+  REQUIRE(loose.exit_code == 0);
+  CHECK(nlohmann::json::parse(loose.out)["agents"][0]["exploitability"]["lower"]["value"]
+            .get<double>() == Approx(0.5).margin(1e-9));
+  const auto noise = testing::run_twostage({"search", "lemons", "--stress", "noise:0.1"});
+  CHECK(noise.exit_code == 2);
+  CHECK(noise.out.empty());
+}
