@@ -80,7 +80,8 @@ class TypeSpace {
     }
     if (dimension_ == 1) {
       const CoordinateDistribution& c = coordinates_[0];
-      for (std::size_t i = 0; i < n; ++i) theta[i] = c.sample(engine);
+      for (std::size_t i = 0; i < n; ++i)
+        theta[i] = c.sample(engine);
       return;
     }
     for (std::size_t i = 0; i < n; ++i) {

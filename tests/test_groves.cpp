@@ -396,7 +396,8 @@ TEST_CASE("twostage verify: bad input exits 2 with one line on stderr", "[cli][v
   };
   for (const auto& args : bad) {
     std::string joined;
-    for (const auto& a : args) joined += a + " ";
+    for (const auto& a : args)
+      joined += a + " ";
     INFO(joined);
     const auto result = run_twostage(args);
     CHECK(result.exit_code == 2);
