@@ -214,6 +214,33 @@ std::vector<Parameter> read_parameters(const Reader& in) {
   return parameters;
 }
 
+// [mechanisms.NAME] tables: parameter = number or choice name (a string).
+std::map<std::string, std::vector<Override>> read_mechanism_parameters(const Reader& in) {
+  std::map<std::string, std::vector<Override>> all;
+  if (!in.root().contains("mechanisms"))
+    return all;
+  const toml::value& table = in.table(in.root(), "mechanisms", "");
+  for (const auto& [mechanism, parameters] : table.as_table()) {
+    const std::string where = "mechanisms." + mechanism;
+    if (!parameters.is_table())
+      in.fail(parameters, where, "expected a table of parameters");
+    for (const auto& [name, value] : parameters.as_table()) {
+      Override o;
+      o.name = name;
+      if (value.is_integer() || value.is_floating()) {
+        o.value = in.number(value, where + "." + name);
+        o.text = fmt::format("{}", o.value);
+      } else if (value.is_string()) {
+        o.text = value.as_string().str;
+      } else {
+        in.fail(value, where + "." + name, "expected a number or the name of a choice");
+      }
+      all[mechanism].push_back(o);
+    }
+  }
+  return all;
+}
+
 void apply_overrides(std::vector<Parameter>& parameters, const std::vector<Override>& overrides,
                      const std::string& scenario) {
   for (const Override& o : overrides) {
@@ -426,6 +453,16 @@ Range Range::parse(std::string_view text) {
   return r;
 }
 
+std::vector<Override> Scenario::parameters_for(const std::string& mechanism,
+                                               std::vector<Override> command_line) const {
+  std::vector<Override> all;
+  if (const auto it = mechanism_parameters.find(mechanism); it != mechanism_parameters.end()) {
+    all = it->second;
+  }
+  all.insert(all.end(), command_line.begin(), command_line.end());
+  return all;
+}
+
 Override parse_override(std::string_view text) {
   const auto eq = text.find('=');
   if (eq == std::string_view::npos || eq == 0) {
@@ -461,7 +498,9 @@ Scenario parse_scenario(std::string_view text, const std::string& origin,
     throw_input_error("{}:{}: malformed TOML: {}", origin, e.location().line(), first);
   }
   Reader in(root, origin);
-  in.only_keys(root, "", {"name", "description", "parameters", "seller", "buyer", "valuations"});
+  in.only_keys(
+      root, "",
+      {"name", "description", "parameters", "seller", "buyer", "valuations", "mechanisms"});
 
   Scenario scenario;
   scenario.name = in.string(root, "name", "");
@@ -470,6 +509,7 @@ Scenario parse_scenario(std::string_view text, const std::string& origin,
     scenario.description.clear();
   scenario.source = origin;
   scenario.parameters = read_parameters(in);
+  scenario.mechanism_parameters = read_mechanism_parameters(in);
   apply_overrides(scenario.parameters, overrides, scenario.name);
   const ParameterValues values = scenario.parameter_values();
   in.set_parameters(&values);

@@ -8,6 +8,7 @@
 // format.
 #pragma once
 
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,6 +56,14 @@ struct Scenario {
   std::string source;  // "built-in" or the file's path
   std::vector<Parameter> parameters;
   Environment environment;
+  // Mechanism parameters set by the file's [mechanisms.NAME] tables, by
+  // mechanism name; command-line --mechanism-param values come after them
+  // and win. Checked when the mechanism is built.
+  std::map<std::string, std::vector<Override>> mechanism_parameters;
+
+  // The file's parameters for `mechanism`, followed by `command_line`.
+  std::vector<Override> parameters_for(const std::string& mechanism,
+                                       std::vector<Override> command_line) const;
 
   ParameterValues parameter_values() const;
 };

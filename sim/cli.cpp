@@ -219,7 +219,8 @@ std::string run_export(const ExportCommand& command) {
   const Scenario scenario = load_scenario(command.scenario, overrides);
   const Expectations expectations(scenario.environment);
   const auto mechanism =
-      make_mechanism(command.mechanism, parameters, scenario.environment, expectations);
+      make_mechanism(command.mechanism, scenario.parameters_for(command.mechanism, parameters),
+                     scenario.environment, expectations);
   const GameTree tree = build_game_tree(*mechanism, scenario.environment, command.options);
   return write_efg(tree, fmt::format("{} with {}", scenario.name, mechanism->name()));
 }

@@ -26,7 +26,8 @@ Design design_mechanism(const Scenario& truth, const std::string& mechanism,
   if (fine)
     parameters.push_back({"fine", *fine});
   d.expectations = std::make_unique<Expectations>(believed);
-  d.mechanism = make_mechanism(mechanism, parameters, believed, *d.expectations);
+  d.mechanism = make_mechanism(mechanism, truth.parameters_for(mechanism, std::move(parameters)),
+                               believed, *d.expectations);
   return d;
 }
 

@@ -147,8 +147,9 @@ std::string to_string(Verdict verdict) {
 Verification verify(const Scenario& scenario, const VerifyOptions& options) {
   const Environment& env = scenario.environment;
   const Expectations expectations(env);
-  const auto mechanism =
-      make_mechanism(options.mechanism, options.mechanism_parameters, env, expectations);
+  const auto mechanism = make_mechanism(
+      options.mechanism, scenario.parameters_for(options.mechanism, options.mechanism_parameters),
+      env, expectations);
 
   Verification v;
   v.scenario = &scenario;

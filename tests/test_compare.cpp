@@ -2,6 +2,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include <boost/math/distributions/normal.hpp>
 #include <catch2/catch.hpp>
@@ -207,4 +208,31 @@ TEST_CASE("search takes the mechanism stresses", "[compare][cli][search]") {
   const auto noise = testing::run_twostage({"search", "lemons", "--stress", "noise:0.1"});
   CHECK(noise.exit_code == 2);
   CHECK(noise.out.empty());
+}
+
+TEST_CASE("scenario files set mechanism parameters, the command line overrides them",
+          "[compare][cli][scenario]") {
+  std::ifstream shipped(std::string(TWOSTAGE_SOURCE_DIR) + "/scenarios/lemons.toml");
+  std::stringstream text;
+  text << shipped.rdbuf() << "\n[mechanisms.shoot-the-liar]\nfine = 0.25\ntrade = \"efficient\"\n";
+  const std::string path = testing::write_temp_file("lemons-with-fine.toml", text.str());
+  auto parameters = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = {"verify",  path, "--mechanism", "shoot-the-liar",
+                                     "--plays", "0",  "--json"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const auto result = testing::run_twostage(args);
+    REQUIRE(result.exit_code == 0);
+    return nlohmann::json::parse(result.out)["mechanism"]["parameters"];
+  };
+  const auto from_file = parameters({});
+  CHECK(from_file["fine"] == 0.25);
+  CHECK(from_file["trade"] == "efficient");
+  CHECK(parameters({"--mechanism-param", "fine=2"})["fine"] == 2.0);
+  const std::string bad =
+      testing::write_temp_file("lemons-bad-choice.toml", text.str() + "fine_to = \"auctioneer\"\n");
+  const auto refused =
+      testing::run_twostage({"verify", bad, "--mechanism", "shoot-the-liar", "--plays", "0"});
+  CHECK(refused.exit_code == 2);
+  CHECK(refused.out.empty());
+  CHECK(refused.err.find("auctioneer") != std::string::npos);
 }
