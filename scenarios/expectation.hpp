@@ -26,6 +26,10 @@ namespace twostage {
 
 struct ExpectationOptions {
   double relative_tolerance = 1e-12;  // quadrature stops at this error relative to ∫|f|
+  // An integral whose ∫|f| is below this is taken as its first estimate, with
+  // ∫|f| as the error bound: integrands that are rounding noise (a gain of
+  // zero computed as a difference) could never meet a relative target.
+  double absolute_tolerance = 1e-15;
   // Bisections per piece. Pieces are smooth once split at the cut-offs, so a
   // dozen suffice; the cap bounds the work on integrands that are pure
   // rounding noise (a difference that vanishes), whose relative tolerance

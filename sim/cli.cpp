@@ -9,6 +9,7 @@
 #include <exception>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -24,8 +25,12 @@
 #include "sim/design.hpp"
 #include "sim/efg.hpp"
 #include "sim/game_tree.hpp"
+#include "sim/parallel.hpp"
+#include "sim/plot.hpp"
+#include "sim/reproduce.hpp"
 #include "sim/run_command.hpp"
 #include "sim/search.hpp"
+#include "sim/sweep.hpp"
 #include "sim/verify.hpp"
 
 namespace twostage {
@@ -112,6 +117,7 @@ struct SearchCommand {
   std::string agent{"both"};
   std::string mode{"exact"};
   std::string out_dir;
+  std::string plot_dir;
   std::vector<std::string> stress;
   SearchOptions options;
 
@@ -146,10 +152,17 @@ struct SearchCommand {
         ->type_name("SPEC");
     command.add_option("--out", out_dir, "write the gain curve of each agent as CSV into DIR")
         ->type_name("DIR");
+    command
+        .add_option(
+            "--plot", plot_dir,
+            "draw the gain curves with gnuplot into DIR (gain.png, .svg, .gp; docs/plots.md)")
+        ->type_name("DIR");
   }
 };
 
 std::string run_search(const ScenarioOptions& scenario_options, SearchCommand& command) {
+  if (!command.plot_dir.empty())
+    require_gnuplot();
   const Scenario scenario = scenario_options.load();
   const SearchAgent agent = parse_search_agent(command.agent);
   command.options.mode = parse_evaluation_mode(command.mode);
@@ -179,7 +192,10 @@ std::string run_search(const ScenarioOptions& scenario_options, SearchCommand& c
   const SearchResult result = search(mechanism, expectations, agent, command.options);
   if (!command.out_dir.empty())
     write_gain_curves(command.out_dir, result);
-  return scenario_options.json ? dump(to_json(result)) : to_text(result);
+  std::string output = scenario_options.json ? dump(to_json(result)) : to_text(result);
+  if (!command.plot_dir.empty())
+    plot_search(result, scenario.name, command.plot_dir);
+  return output;
 }
 
 // `twostage export`.
@@ -283,6 +299,12 @@ int run_command_line(int argc, char** argv) {
   verify_command->add_option("--seed", verify_seed, "seed of the Monte Carlo cross-check")
       ->capture_default_str();
   verify_command->add_option("--threads", verify_threads, "threads of the Monte Carlo cross-check");
+  std::string verify_plot;
+  verify_command
+      ->add_option("--plot", verify_plot,
+                   "draw the slack curves with gnuplot into DIR (slack.png, .svg, .gp; "
+                   "docs/plots.md)")
+      ->type_name("DIR");
 
   ScenarioOptions search_options;
   SearchCommand search_args;
@@ -326,6 +348,74 @@ int run_command_line(int argc, char** argv) {
   compare_command
       ->add_option("--out", compare_out, "also write compare.json and compare.csv to DIR")
       ->type_name("DIR");
+  std::string compare_plot;
+  compare_command
+      ->add_option("--plot", compare_plot,
+                   "draw the table as grouped bars with gnuplot into DIR (compare.png, .svg, .gp)")
+      ->type_name("DIR");
+
+  // `twostage sweep` (docs/sweep.md): one command's figures over a parameter grid.
+  SweepOptions sweep_args;
+  std::vector<std::string> sweep_grids, sweep_metrics_texts;
+  std::string sweep_kind{"verify"};
+  auto* sweep_command = app.add_subcommand(
+      "sweep", "verify, run, search or compare over a grid of scenario parameters (docs/sweep.md)");
+  sweep_command->add_option("scenario", sweep_args.scenario, "built-in scenario name or .toml path")
+      ->required();
+  sweep_command->add_option("--set", sweep_args.sets, "fix a scenario parameter: --set name=value")
+      ->type_name("NAME=VALUE");
+  sweep_command->add_option("--mechanism", sweep_args.mechanism, "mechanism (docs/mechanisms.md)")
+      ->capture_default_str();
+  sweep_command
+      ->add_option("--mechanism-param", sweep_args.mechanism_parameters,
+                   "set a mechanism parameter")
+      ->type_name("NAME=VALUE");
+  sweep_command->add_option("--grid", sweep_grids, "an axis: --grid name=low:high:count")
+      ->type_name("NAME=LOW:HIGH:COUNT")
+      ->required();
+  sweep_command->add_option("--metrics", sweep_metrics_texts, "comma-separated columns to keep")
+      ->type_name("LIST");
+  sweep_command->add_option("--command", sweep_kind, "verify, run, search or compare")
+      ->capture_default_str();
+  sweep_command
+      ->add_option("--plays", sweep_args.plays,
+                   "plays per point: run, compare, and verify's Monte Carlo check (0 skips it)")
+      ->capture_default_str();
+  sweep_command->add_option("--seed", sweep_args.seed, "seed of every point")
+      ->capture_default_str();
+  sweep_command->add_option("--out", sweep_args.out, "directory of the sweep's files")
+      ->type_name("DIR")
+      ->required();
+
+  std::string reproduce_target;
+  ReproduceOptions reproduce_args;
+  reproduce_args.scenario_directory = TWOSTAGE_SOURCE_DIR "/tests/data";
+  bool reproduce_json = false;
+  auto* reproduce_command = app.add_subcommand(
+      "reproduce", "recompute the paper's results beside their closed forms (docs/reproduce.md)");
+  reproduce_command->add_option("what", reproduce_target, "what to reproduce: paper")
+      ->required()
+      ->check(CLI::IsMember({"paper"}));
+  reproduce_command->add_flag("--json", reproduce_json, "print JSON instead of text");
+  reproduce_command
+      ->add_option("--out", reproduce_args.out,
+                   "write the tables (CSV, JSON) and the figures (gnuplot) into DIR")
+      ->type_name("DIR");
+  reproduce_command
+      ->add_option("--scenarios", reproduce_args.scenario_directory,
+                   "directory whose one-sided *.toml scenarios join Theorem 1")
+      ->type_name("DIR")
+      ->capture_default_str();
+  reproduce_command
+      ->add_option("--gammas", reproduce_args.gamma_points,
+                   "Proposition 1: gamma values per axis, k/(N+1) for k = 1..N")
+      ->check(CLI::Range(1, 99))
+      ->capture_default_str();
+  reproduce_command
+      ->add_option("--threads", reproduce_args.threads,
+                   "threads over the Proposition 1 grid (results do not depend on it)")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
 
   ExportCommand export_args;
   auto* export_command = app.add_subcommand(
@@ -359,6 +449,13 @@ int run_command_line(int argc, char** argv) {
   }
 
   setup_logging(log_level);
+  // Under mpirun only rank 0 speaks; only `run` and `sweep` split their work
+  // across ranks, so the other ranks have nothing to do for any other command.
+  if (!processes().root()) {
+    spdlog::set_level(spdlog::level::off);
+    if (!*run_command && !*sweep_command)
+      return 0;
+  }
   try {
     std::string output;
     if (*scenarios) {
@@ -368,6 +465,8 @@ int run_command_line(int argc, char** argv) {
       const Description d = describe(scenario, grid);
       output = describe_options.json ? dump(to_json(d)) : to_text(d);
     } else if (*verify_command) {
+      if (!verify_plot.empty())
+        require_gnuplot();
       const Scenario scenario = verify_options.load();
       VerifyOptions options;
       options.mechanism = mechanism;
@@ -384,6 +483,8 @@ int run_command_line(int argc, char** argv) {
       options.monte_carlo.threads = verify_threads;
       const Verification v = verify(scenario, options);
       output = verify_options.json ? dump(to_json(v)) : to_text(v);
+      if (!verify_plot.empty())
+        plot_verification(v, verify_plot);
     }
     if (*search_command)
       output = run_search(search_options, search_args);
@@ -413,15 +514,44 @@ int run_command_line(int argc, char** argv) {
       options.plays = static_cast<std::uint64_t>(compare_plays);
       options.seed = compare_seed;
       options.threads = compare_threads;
+      if (!compare_plot.empty())
+        require_gnuplot();
       const Scenario scenario = compare_scenario.load();
       const Comparison comparison = compare(scenario, options);
       const std::string json_text = dump(to_json(comparison));
       if (!compare_out.empty())
         write_compare_files(compare_out, json_text, to_csv(comparison));
       output = compare_scenario.json ? json_text : to_text(comparison);
+      if (!compare_plot.empty())
+        plot_comparison(comparison, compare_plot);
+    }
+    if (*sweep_command) {
+      sweep_args.kind = parse_sweep_kind(sweep_kind);
+      for (const std::string& g : sweep_grids)
+        sweep_args.grids.push_back(parse_grid_axis(g));
+      for (const std::string& list : sweep_metrics_texts) {
+        std::stringstream names(list);
+        for (std::string name; std::getline(names, name, ',');)
+          if (!name.empty())
+            sweep_args.metrics.push_back(name);
+      }
+      const Sweep sweep(sweep_args);
+      const SweepSummary s = run_sweep(sweep);
+      if (processes().root())
+        output =
+            fmt::format("sweep: {} points ({} computed, {} resumed): {}/sweep.csv, sweep.json\n",
+                        s.points, s.computed, s.resumed, sweep_args.out);
     }
     if (*export_command)
       output = run_export(export_args);
+    if (*reproduce_command) {
+      if (!reproduce_args.out.empty())
+        require_gnuplot("--out");
+      const Reproduction reproduction = reproduce_paper(reproduce_args);
+      output = reproduce_json ? dump(to_json(reproduction)) : to_text(reproduction);
+      if (!reproduce_args.out.empty())
+        write_reproduction(reproduction, reproduce_args.out);
+    }
     std::fwrite(output.data(), 1, output.size(), stdout);
     return std::fflush(stdout) == 0 ? 0 : kExitFailure;
   } catch (const InputError& e) {

@@ -177,6 +177,8 @@ MonteCarloResult run_monte_carlo(const Environment& env, const Mechanism& mechan
     PlayBatch batch;
 #pragma omp for schedule(dynamic, 1)
     for (std::int64_t c = 0; c < static_cast<std::int64_t>(chunks); ++c) {
+      if (c % std::max(options.ranks, 1) != options.rank)
+        continue;  // another process's chunk
       if (stopped.load(std::memory_order_relaxed) ||
           (options.cancel && options.cancel->load(std::memory_order_relaxed))) {
         stopped.store(true, std::memory_order_relaxed);
@@ -222,9 +224,60 @@ MonteCarloResult run_monte_carlo(const Environment& env, const Mechanism& mechan
   MonteCarloResult result;
   result.tally = empty;
   result.interrupted = stopped.load();
-  for (const Tally& t : tallies)
+  if (options.ranks > 1 && options.exchange && !result.interrupted)
+    options.exchange(tallies);
+  for (const Tally& t : tallies) {
     result.tally.merge(t);  // in chunk order
+    if (options.record_convergence && t.plays > 0) {
+      const Tally& sum = result.tally;
+      result.convergence.push_back({sum.plays, sum.utility1, sum.utility2, sum.traded});
+    }
+  }
   return result;
+}
+
+namespace {
+
+// Every Moments member of a tally, in a fixed order shared by both directions.
+template <typename TallyT, typename Visit>
+void for_each_moments(TallyT& t, Visit visit) {
+  for (auto* m : {&t.joined, &t.seller_joined, &t.buyer_joined, &t.traded, &t.decision_error,
+                  &t.realised_surplus, &t.first_best, &t.surplus_lost, &t.imbalance, &t.burned,
+                  &t.deficit, &t.shortfall, &t.utility1, &t.utility2, &t.gain1, &t.gain2}) {
+    visit(*m);
+  }
+  for (auto& b : t.bins1)
+    visit(b.gain);
+  for (auto& b : t.bins2)
+    visit(b.gain);
+}
+
+}  // namespace
+
+std::vector<double> serialize(const Tally& t) {
+  std::vector<double> out = {
+      static_cast<double>(t.plays),           t.surplus_cross, t.max_imbalance,
+      static_cast<double>(t.shortfall_plays), t.deposits,      t.payouts};
+  for_each_moments(t, [&](const Moments& m) { out.insert(out.end(), {m.count, m.sum, m.sum_sq}); });
+  return out;
+}
+
+Tally deserialize(const double* data, const Tally& shape) {
+  Tally t = shape;
+  t.plays = static_cast<std::uint64_t>(data[0]);
+  t.surplus_cross = data[1];
+  t.max_imbalance = data[2];
+  t.shortfall_plays = static_cast<std::uint64_t>(data[3]);
+  t.deposits = data[4];
+  t.payouts = data[5];
+  std::size_t at = 6;
+  for_each_moments(t, [&](Moments& m) {
+    m.count = data[at];
+    m.sum = data[at + 1];
+    m.sum_sq = data[at + 2];
+    at += 3;
+  });
+  return t;
 }
 
 }  // namespace twostage

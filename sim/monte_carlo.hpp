@@ -83,11 +83,29 @@ struct MonteCarloOptions {
   const std::atomic<bool>* cancel = nullptr;
   // Called after each chunk with the share of plays done (from any thread).
   std::function<void(double)> progress;
+  // Several processes (MPI ranks): this one plays the chunks k with
+  // k % ranks == rank, and `exchange` must then fill in the other chunks'
+  // tallies (sim/parallel.hpp) before they are added in chunk order, so the
+  // result does not depend on the number of ranks either.
+  int rank = 0, ranks = 1;
+  std::function<void(std::vector<Tally>&)> exchange;
+  // Keep the cumulative figures after each chunk (for `run --plot`).
+  bool record_convergence = false;
+};
+
+// Cumulative figures over the first `plays` plays, i.e. chunks 0..k merged.
+struct ConvergencePoint {
+  std::uint64_t plays = 0;
+  Moments utility1, utility2, traded;
 };
 
 struct MonteCarloResult {
   Tally tally;
   bool interrupted = false;
+  // One point per chunk, in chunk order, when options.record_convergence is
+  // set. Taken from the same ordered merge as `tally`, so the last point is
+  // the final result and the record changes no result.
+  std::vector<ConvergencePoint> convergence;
 };
 
 // Deposits large enough that truthful play never falls short: four times the
@@ -98,6 +116,11 @@ Deposits default_deposits(const Environment& environment, const Mechanism& mecha
 MonteCarloResult run_monte_carlo(const Environment& environment, const Mechanism& mechanism,
                                  const Agent& seller, const Agent& buyer,
                                  const MonteCarloOptions& options);
+
+// A tally as a flat array of numbers (for sending between processes) and back;
+// `shape` gives the bins' count and bounds.
+std::vector<double> serialize(const Tally& tally);
+Tally deserialize(const double* data, const Tally& shape);
 
 // The header line of the per-play CSV.
 std::string records_header(std::size_t m1, std::size_t m2);

@@ -18,6 +18,8 @@
 #include "mechanisms/registry.hpp"
 #include "scenarios/error.hpp"
 #include "sim/design.hpp"
+#include "sim/parallel.hpp"
+#include "sim/plot.hpp"
 #include "sim/run.hpp"
 
 namespace twostage {
@@ -82,6 +84,10 @@ void RunCommand::add_to(CLI::App& command, std::vector<std::string>& mechanism_p
       ->type_name("SPEC");
   command.add_option("--out", out, "directory for run.json, slack_by_type.csv (and plays.csv)")
       ->type_name("DIR");
+  command
+      .add_option("--plot", plot,
+                  "draw the estimates' convergence with gnuplot into DIR (convergence.png, .svg)")
+      ->type_name("DIR");
   command.add_flag("--records", records, "also write every play to DIR/plays.csv (needs --out)");
   command.add_option("--bins", bins, "type bins for the slack by type")
       ->check(CLI::Range(1, 1000))
@@ -104,6 +110,8 @@ std::string RunCommand::execute(const Scenario& scenario) const {
     throw_input_error("--threads {}: the thread count must be at least 1", threads);
   if (records && out.empty())
     throw_input_error("--records needs --out DIR for plays.csv");
+  if (!plot.empty())
+    require_gnuplot();
   for (const auto& [name, value] : {std::pair{"--deposit-seller", deposit_seller},
                                     std::pair{"--deposit-buyer", deposit_buyer}}) {
     if (!std::isfinite(value))
@@ -136,6 +144,15 @@ std::string RunCommand::execute(const Scenario& scenario) const {
   if (stressed.deposit)
     o.deposits = {*stressed.deposit, *stressed.deposit};
   o.observation_noise = stressed.noise;
+  const Processes& group = processes();
+  if (group.size > 1) {
+    if (records)
+      throw_input_error("--records is not available under mpirun (one process only)");
+    o.rank = group.rank;
+    o.ranks = group.size;
+    o.exchange = exchange_tallies;
+  }
+  o.record_convergence = !plot.empty();
   if (deposit_seller >= 0)
     o.deposits.seller = deposit_seller;
   if (deposit_buyer >= 0)
@@ -182,6 +199,8 @@ std::string RunCommand::execute(const Scenario& scenario) const {
     throw Interrupted();
   }
 
+  if (!group.root())
+    return {};  // rank 0 holds every chunk's tally and reports
   const std::string json_text = dump(to_json(report));
   if (!out.empty()) {
     if (records_file) {
@@ -191,6 +210,8 @@ std::string RunCommand::execute(const Scenario& scenario) const {
     write_atomically(dir / "slack_by_type.csv", slack_csv(report));
     write_atomically(dir / "run.json", json_text);
   }
+  if (!plot.empty())
+    plot_convergence(report, plot);
   return json ? json_text : to_text(report);
 }
 

@@ -25,6 +25,7 @@ struct RunCommand {
   int threads = default_threads();         // every core
   std::vector<std::string> seller, buyer;  // strategy specs
   std::string out;                         // directory for run.json, slack_by_type.csv, plays.csv
+  std::string plot;                        // directory for the convergence figure (sim/plot.hpp)
   bool records = false;                    // write plays.csv
   std::size_t bins = 10;
   double deposit_seller = -1.0, deposit_buyer = -1.0;  // negative: the default deposits

@@ -176,3 +176,14 @@ v2 = {{ constant = 0.1, theta1 = [1] }}
     CHECK(Expectations(s.environment).ES().value == Approx(dist.mean() + 0.1).epsilon(1e-11));
   }
 }
+
+TEST_CASE("a cut-off within rounding of the interval's end costs no accuracy", "[quadrature]") {
+  // γ1 = 0.2, γ2 = 0.8 − 1 ulp: at θ2 = 1/4 the cut-off (1 − γ2)/(1 − γ1)·… puts the
+  // root of v2 − v1 in θ1 one ulp below 1. Equation (7) holds there:
+  // W2(1/4) = 1/2 + γ1/4 + (1 − γ1)²/(2(1 − γ2))/16 = 0.65.
+  const Scenario s =
+      load_scenario("two-sided-linear", {{"gamma1", 0.2}, {"gamma2", 0.7999999999999999}});
+  const Estimate w2 = Expectations(s.environment).W2(Type{0.25});
+  CHECK(w2.value == Approx(0.65).epsilon(1e-12));
+  CHECK(w2.error < 1e-13);
+}

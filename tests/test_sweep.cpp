@@ -1,0 +1,260 @@
+// tests/test_sweep.cpp: `twostage sweep`: grids, closed forms, resume after SIGKILL, bad input.
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "scenarios/error.hpp"
+#include "sim/json.hpp"
+#include "sim/sweep.hpp"
+#include "tests/run_program.hpp"
+
+extern char** environ;
+
+namespace twostage {
+namespace {
+
+using testing::run_twostage;
+using testing::write_temp_file;
+namespace fs = std::filesystem;
+
+// A fresh directory in the test's temporary directory.
+fs::path fresh_dir(const std::string& name) {
+  const fs::path dir = fs::path(write_temp_file(name + ".anchor", "")).parent_path() / name;
+  fs::remove_all(dir);
+  return dir;
+}
+
+std::string slurp(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::size_t point_files(const fs::path& dir) {
+  std::size_t n = 0;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir / "points", ec))
+    n += entry.path().extension() == ".json";
+  return n;
+}
+
+// Proposition 1 (MODEL.md §3.1, the paper's (3)-(6)): L1 and L2 of
+// generalized Groves in the two-sided linear-uniform environment.
+std::pair<double, double> proposition1(double g1, double g2) {
+  if (g2 <= g1) {
+    const double common = g1 / 4 + (1 - g1) * (1 - g1) / (12 * (1 - g2));
+    return {0.25 + common, -0.25 + common};
+  }
+  const double common = g2 / 4 + (1 - g2) * (1 - g2) / (12 * (1 - g1));
+  return {-(g2 - g1) * (g2 - g1) / (2 * (1 - g1)) + 0.25 + common, -0.25 + common};
+}
+
+TEST_CASE("grid axes: evenly spaced values with both ends exact") {
+  const GridAxis axis = parse_grid_axis("gamma1=0.05:0.95:19");
+  CHECK(axis.parameter == "gamma1");
+  CHECK(axis.count == 19);
+  CHECK(axis.value(0) == 0.05);
+  CHECK(axis.value(18) == 0.95);
+  CHECK(axis.value(9) == 0.5);
+  CHECK(axis.value(15) == 0.8);  // rounded, not 0.7999999999999999
+  CHECK(parse_grid_axis("x=-1:2e0:1").value(0) == -1.0);
+  CHECK(parse_grid_axis("x=0.5:0.5:3").value(2) == 0.5);
+
+  for (const char* bad :
+       {"gamma1=0.1:0.9", "gamma1=0.1:0.9:3:4", "=0.1:0.9:3", "gamma1", "gamma1=a:0.9:3",
+        "gamma1=0.1:0.9:x", "gamma1=0.1:0.9:2.5", "gamma1=0.1:0.9:0", "gamma1=0.1:0.9:-1",
+        "gamma1=0.9:0.1:3", "gamma1=nan:0.9:3", "gamma1=0.1:inf:3", "gamma1=0.1:0.9:2000000", ""}) {
+    INFO(bad);
+    CHECK_THROWS_AS(parse_grid_axis(bad), InputError);
+  }
+}
+
+TEST_CASE("grid points: row-major, the first axis slowest") {
+  SweepOptions o;
+  o.scenario = "two-sided-linear";
+  o.out = "unused";
+  o.grids = {parse_grid_axis("gamma1=0.2:0.6:3"), parse_grid_axis("gamma2=0.3:0.5:2")};
+  const Sweep sweep(o);
+  REQUIRE(sweep.size() == 6);
+  CHECK(sweep.coordinates(0) == std::vector<double>{0.2, 0.3});
+  CHECK(sweep.coordinates(1) == std::vector<double>{0.2, 0.5});
+  CHECK(sweep.coordinates(5) == std::vector<double>{0.6, 0.5});
+}
+
+TEST_CASE("verify sweep of two-sided-linear matches Proposition 1 at every point") {
+  const fs::path dir = fresh_dir("sweep-prop1");
+  const auto r = run_twostage({"sweep", "two-sided-linear", "--grid", "gamma1=0.2:0.6:3", "--grid",
+                               "gamma2=0.3:0.5:2", "--plays", "0", "--metrics", "L1,L2,L1+L2",
+                               "--out", dir.string()});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const Json sweep = Json::parse(slurp(dir / "sweep.json"));
+  REQUIRE(sweep["points"].size() == 6);
+  for (const Json& point : sweep["points"]) {
+    const double g1 = point["parameters"]["gamma1"], g2 = point["parameters"]["gamma2"];
+    const auto [L1, L2] = proposition1(g1, g2);
+    INFO("gamma1 " << g1 << ", gamma2 " << g2);
+    CHECK(point["metrics"]["L1"]["value"].get<double>() == Approx(L1).margin(1e-9));
+    CHECK(point["metrics"]["L2"]["value"].get<double>() == Approx(L2).margin(1e-9));
+    CHECK(point["metrics"]["L1+L2"]["value"].get<double>() == Approx(L1 + L2).margin(1e-9));
+  }
+  // Both cases of the proposition are on the grid.
+  CHECK(sweep["points"][2]["parameters"]["gamma1"] == 0.4);
+  CHECK(sweep["points"][2]["parameters"]["gamma2"] == 0.3);
+
+  const std::string csv = slurp(dir / "sweep.csv");
+  CHECK(csv.rfind("index,gamma1,gamma2,L1,L1_error,L2,L2_error,L1+L2,L1+L2_error\n", 0) == 0);
+  CHECK(std::count(csv.begin(), csv.end(), '\n') == 7);
+}
+
+// Starts the program without waiting for it; its output goes nowhere.
+pid_t spawn_twostage(const std::vector<std::string>& args) {
+  std::vector<std::string> all = {TWOSTAGE_EXE};
+  all.insert(all.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& a : all)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  pid_t pid = -1;
+  const int status = posix_spawn(&pid, TWOSTAGE_EXE, &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  REQUIRE(status == 0);
+  return pid;
+}
+
+TEST_CASE("a sweep killed with SIGKILL and resumed equals an uninterrupted one byte for byte") {
+  constexpr std::size_t kPoints = 8;
+  const auto args = [](const fs::path& dir) {
+    return std::vector<std::string>{"sweep",   "two-sided-linear", "--command", "run",
+                                    "--grid",  "gamma1=0.1:0.7:4", "--grid",    "gamma2=0.3:0.6:2",
+                                    "--plays", "150000",           "--seed",    "7",
+                                    "--out",   dir.string()};
+  };
+  const fs::path whole = fresh_dir("sweep-whole"), killed = fresh_dir("sweep-killed");
+  REQUIRE(run_twostage(args(whole)).exit_code == 0);
+
+  // Kill once a random number of points (at least one, not all) is on disk.
+  std::random_device seed;
+  const std::size_t target = std::uniform_int_distribution<std::size_t>(1, kPoints - 2)(seed);
+  INFO("killed after " << target << " points");
+  const pid_t pid = spawn_twostage(args(killed));
+  int status = 0;
+  bool exited = false;
+  while (point_files(killed) < target) {
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      exited = true;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  if (!exited) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+  }
+  REQUIRE_FALSE(exited);  // the run must not finish before the kill
+  const std::size_t written = point_files(killed);
+  CHECK(written >= target);
+  CHECK(written < kPoints);
+  CHECK_FALSE(fs::exists(killed / "sweep.csv"));
+
+  const auto resumed = run_twostage(args(killed));
+  INFO(resumed.err);
+  REQUIRE(resumed.exit_code == 0);
+  CHECK(resumed.out.find(std::to_string(kPoints - written) + " computed") != std::string::npos);
+  CHECK(point_files(killed) == kPoints);
+  CHECK(slurp(killed / "sweep.csv") == slurp(whole / "sweep.csv"));
+  CHECK(slurp(killed / "sweep.json") == slurp(whole / "sweep.json"));
+}
+
+TEST_CASE("a directory made by a different command is refused") {
+  const fs::path dir = fresh_dir("sweep-mixed");
+  const std::vector<std::string> base = {"sweep", "two-sided-linear", "--grid", "gamma1=0.2:0.4:2",
+                                         "--out", dir.string()};
+  const auto with = [&base](std::vector<std::string> extra) {
+    extra.insert(extra.begin(), base.begin(), base.end());
+    return extra;
+  };
+  const std::vector<std::string> first = {"--command", "run", "--plays", "2000"};
+  REQUIRE(run_twostage(with(first)).exit_code == 0);
+  const std::vector<std::vector<std::string>> others = {
+      {"--command", "run", "--plays", "3000"},
+      {"--command", "run", "--plays", "2000", "--seed", "2"},
+      {"--command", "run", "--plays", "2000", "--metrics", "trade_rate"},
+      {"--command", "run", "--plays", "2000", "--set", "gamma2=0.5"},
+      {"--command", "run", "--plays", "2000", "--mechanism-param", "split=0.5"},
+      {"--command", "verify", "--plays", "2000"},
+  };
+  for (const auto& other : others) {
+    const auto r = run_twostage(with(other));
+    INFO(other[other.size() - 2] << " " << other.back() << ": " << r.err);
+    CHECK(r.exit_code == 2);
+    CHECK(r.out.empty());
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+    CHECK(r.err.find("different sweep") != std::string::npos);
+  }
+  // The original command still resumes (with nothing left to do).
+  CHECK(run_twostage(with(first)).exit_code == 0);
+}
+
+TEST_CASE("bad sweep input exits 2 with one line on stderr and nothing on stdout") {
+  const std::string file = write_temp_file("sweep-not-a-dir", "x");
+  const std::string out = fresh_dir("sweep-bad").string();
+  const std::vector<std::vector<std::string>> cases = {
+      {"--grid", "gamma1=0.1:0.9"},
+      {"--grid", "gamma1=low:0.9:3"},
+      {"--grid", "gamma1=0.1:0.9:0"},
+      {"--grid", "gamma1=0.9:0.1:3"},
+      {"--grid", ""},
+      {"--grid", "gamma1=0.1:0.9:1001", "--grid", "gamma2=0.1:0.9:1001"},
+      {"--grid", "theta=0.1:0.9:3"},
+      {"--grid", "gamma1=0:0.9:3"},
+      {"--grid", "gamma1=0.1:0.9:3", "--grid", "gamma1=0.2:0.3:2"},
+      {"--grid", "gamma1=0.1:0.9:3", "--metrics", "L1,bogus"},
+      {"--grid", "gamma1=0.1:0.9:3", "--command", "plot"},
+      {"--grid", "gamma1=0.1:0.9:3", "--mechanism", "nonesuch"},
+  };
+  for (auto args : cases) {
+    args.insert(args.begin(), {"sweep", "two-sided-linear", "--out", out});
+    const auto r = run_twostage(args);
+    INFO(args[4] << " " << args[5] << ": " << r.err);
+    CHECK(r.exit_code == 2);
+    CHECK(r.out.empty());
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  }
+  // The enormous grid names its size; an unknown metric lists the allowed ones.
+  auto r = run_twostage({"sweep", "two-sided-linear", "--out", out, "--grid", "gamma1=0.1:0.9:1001",
+                         "--grid", "gamma2=0.1:0.9:1001"});
+  CHECK(r.err.find("1002001 points") != std::string::npos);
+  r = run_twostage({"sweep", "two-sided-linear", "--out", out, "--grid", "gamma1=0.1:0.9:3",
+                    "--metrics", "bogus"});
+  CHECK(r.err.find("allowed: L1, L2, L1+L2") != std::string::npos);
+
+  // An output directory that cannot be created.
+  r = run_twostage({"sweep", "two-sided-linear", "--grid", "gamma1=0.1:0.9:2", "--plays", "0",
+                    "--out", file + "/sub"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.out.empty());
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+}
+
+}  // namespace
+}  // namespace twostage
