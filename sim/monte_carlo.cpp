@@ -18,26 +18,32 @@ double Moments::ci95() const {
   return 1.96 * std::sqrt(variance / count);
 }
 
+namespace {
+
+// Every Moments member of a tally, in the one order that merging and
+// serialising share; the type bins follow them.
+constexpr Moments Tally::*kMoments[] = {
+    &Tally::joined,     &Tally::traded,       &Tally::decision_error, &Tally::realised_surplus,
+    &Tally::first_best, &Tally::surplus_lost, &Tally::imbalance,      &Tally::burned,
+    &Tally::deficit,    &Tally::shortfall,    &Tally::utility1,       &Tally::utility2,
+    &Tally::gain1,      &Tally::gain2};
+
+template <typename TallyT, typename Visit>
+void for_each_moments(TallyT& t, Visit visit) {
+  for (Moments Tally::*m : kMoments)
+    visit(t.*m);
+  for (auto& b : t.bins1)
+    visit(b.gain);
+  for (auto& b : t.bins2)
+    visit(b.gain);
+}
+
+}  // namespace
+
 void Tally::merge(const Tally& o) {
   plays += o.plays;
-  for (auto [a, b] : {std::pair{&joined, &o.joined},
-                      {&seller_joined, &o.seller_joined},
-                      {&buyer_joined, &o.buyer_joined},
-                      {&traded, &o.traded},
-                      {&decision_error, &o.decision_error},
-                      {&realised_surplus, &o.realised_surplus},
-                      {&first_best, &o.first_best},
-                      {&surplus_lost, &o.surplus_lost},
-                      {&imbalance, &o.imbalance},
-                      {&burned, &o.burned},
-                      {&deficit, &o.deficit},
-                      {&shortfall, &o.shortfall},
-                      {&utility1, &o.utility1},
-                      {&utility2, &o.utility2},
-                      {&gain1, &o.gain1},
-                      {&gain2, &o.gain2}}) {
-    a->merge(*b);
-  }
+  for (Moments Tally::*m : kMoments)
+    (this->*m).merge(o.*m);
   surplus_cross += o.surplus_cross;
   max_imbalance = std::max(max_imbalance, o.max_imbalance);
   shortfall_plays += o.shortfall_plays;
@@ -235,24 +241,6 @@ MonteCarloResult run_monte_carlo(const Environment& env, const Mechanism& mechan
   }
   return result;
 }
-
-namespace {
-
-// Every Moments member of a tally, in a fixed order shared by both directions.
-template <typename TallyT, typename Visit>
-void for_each_moments(TallyT& t, Visit visit) {
-  for (auto* m : {&t.joined, &t.seller_joined, &t.buyer_joined, &t.traded, &t.decision_error,
-                  &t.realised_surplus, &t.first_best, &t.surplus_lost, &t.imbalance, &t.burned,
-                  &t.deficit, &t.shortfall, &t.utility1, &t.utility2, &t.gain1, &t.gain2}) {
-    visit(*m);
-  }
-  for (auto& b : t.bins1)
-    visit(b.gain);
-  for (auto& b : t.bins2)
-    visit(b.gain);
-}
-
-}  // namespace
 
 std::vector<double> serialize(const Tally& t) {
   std::vector<double> out = {

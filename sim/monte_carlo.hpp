@@ -49,7 +49,7 @@ struct TypeBin {
 // realised outside options are v1(θ) for the seller and 0 for the buyer.
 struct Tally {
   std::uint64_t plays = 0;
-  Moments joined, seller_joined, buyer_joined;
+  Moments joined;  // both agents took part
   Moments traded, decision_error;        // q̂, and q̂ ≠ x*(θ)
   Moments realised_surplus, first_best;  // (1 − q̂)v1 + q̂v2, and S(θ)
   Moments surplus_lost;                  // S(θ) − realised, per play

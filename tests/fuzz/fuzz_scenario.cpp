@@ -24,7 +24,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)e.ES();
     (void)twostage::classify(s.environment);
   } catch (const twostage::InputError& error) {
-    if (std::string_view(error.what()).empty()) __builtin_trap();  // messages are never empty
+    if (std::string_view(error.what()).empty())
+      __builtin_trap();  // messages are never empty
   }
   return 0;
 }

@@ -18,7 +18,8 @@ void must_not_crash(Parse parse) {
   try {
     parse();
   } catch (const twostage::InputError& error) {
-    if (std::string(error.what()).empty()) __builtin_trap();
+    if (std::string(error.what()).empty())
+      __builtin_trap();
   }
 }
 
