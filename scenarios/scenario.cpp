@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 #include <muParser.h>
+#include <boost/crc.hpp>
 #include <toml.hpp>
 
 #include "scenarios/error.hpp"
@@ -508,6 +509,9 @@ Scenario parse_scenario(std::string_view text, const std::string& origin,
   if (scenario.description == " ")
     scenario.description.clear();
   scenario.source = origin;
+  boost::crc_32_type crc;
+  crc.process_bytes(text.data(), text.size());
+  scenario.text_crc32 = crc.checksum();
   scenario.parameters = read_parameters(in);
   scenario.mechanism_parameters = read_mechanism_parameters(in);
   apply_overrides(scenario.parameters, overrides, scenario.name);

@@ -8,6 +8,7 @@
 // format.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
@@ -54,6 +55,9 @@ struct Scenario {
   std::string name;
   std::string description;
   std::string source;  // "built-in" or the file's path
+  // CRC-32 of the TOML text it was read from, so that a record made from it
+  // (a sweep's manifest) can tell when the file has been edited since.
+  std::uint32_t text_crc32 = 0;
   std::vector<Parameter> parameters;
   Environment environment;
   // Mechanism parameters set by the file's [mechanisms.NAME] tables, by

@@ -557,8 +557,8 @@ int run_command_line(int argc, char** argv) {
   } catch (const InputError& e) {
     spdlog::error("{}", e.what());
     return kExitBadInput;
-  } catch (const Interrupted&) {
-    spdlog::error("interrupted: nothing was written");
+  } catch (const Interrupted& e) {
+    spdlog::error("interrupted: {}", e.what());
     return kExitInterrupted;
   } catch (const std::exception& e) {
     spdlog::critical("internal error: {}", e.what());

@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -24,27 +23,6 @@
 
 namespace twostage {
 namespace {
-
-std::atomic<bool> interrupt_requested{false};
-
-extern "C" void on_interrupt(int) {
-  interrupt_requested.store(true);
-}
-
-// Catches Ctrl-C for the lifetime of a run and restores the default after.
-class InterruptGuard {
- public:
-  InterruptGuard() {
-    interrupt_requested.store(false);
-    previous_ = std::signal(SIGINT, on_interrupt);
-  }
-  ~InterruptGuard() { std::signal(SIGINT, previous_); }
-  InterruptGuard(const InterruptGuard&) = delete;
-  InterruptGuard& operator=(const InterruptGuard&) = delete;
-
- private:
-  void (*previous_)(int) = SIG_DFL;
-};
 
 // Writes `text` to `path` through a temporary file in the same directory, so
 // a reader never sees a half-written file.
@@ -179,7 +157,7 @@ std::string RunCommand::execute(const Scenario& scenario) const {
   }
 
   InterruptGuard guard;
-  o.cancel = &interrupt_requested;
+  o.cancel = &interrupt_flag();
   auto last = std::chrono::steady_clock::now();
   std::mutex progress_mutex;
   o.progress = [&](double share) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "scenarios/scenario.hpp"
+#include "sim/interrupt.hpp"
 
 namespace CLI {
 class App;
@@ -37,10 +38,6 @@ struct RunCommand {
   // Runs the plays and returns the report to print. Throws InputError for bad
   // input and Interrupted when Ctrl-C stopped the run (nothing is written).
   std::string execute(const Scenario& scenario) const;
-};
-
-struct Interrupted : std::runtime_error {
-  Interrupted() : std::runtime_error("interrupted") {}
 };
 
 }  // namespace twostage

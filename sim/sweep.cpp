@@ -4,6 +4,7 @@
 #include "sim/parallel.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -26,6 +27,7 @@
 #include "scenarios/expectation.hpp"
 #include "sim/compare.hpp"
 #include "sim/design.hpp"
+#include "sim/interrupt.hpp"
 #include "sim/run_command.hpp"
 #include "sim/search.hpp"
 #include "sim/stress.hpp"
@@ -97,6 +99,29 @@ std::optional<std::string> read_file(const fs::path& path) {
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+// A process killed between open and rename (SIGKILL, power loss) leaves its
+// "NAME.tmp.PID"; it never became a record. Removes those whose process is
+// gone, and leaves any of a live process (another sweep on this directory).
+void remove_stale_partials(const fs::path& dir) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    const auto mark = name.rfind(".tmp.");
+    if (mark == std::string::npos)
+      continue;
+    const std::string_view digits = std::string_view(name).substr(mark + 5);
+    pid_t pid = 0;
+    const auto [end, parse] = std::from_chars(digits.data(), digits.data() + digits.size(), pid);
+    if (parse != std::errc() || end != digits.data() + digits.size() || pid <= 0)
+      continue;
+    if (pid == ::getpid() || ::kill(pid, 0) == 0 || errno != ESRCH)
+      continue;
+    std::error_code removed;
+    if (fs::remove(entry.path(), removed))
+      spdlog::info("sweep: removed {}, left by a stopped process", entry.path().string());
+  }
 }
 
 fs::path point_path(const fs::path& out, std::size_t index) {
@@ -430,9 +455,14 @@ Sweep::Sweep(SweepOptions options) : options_(std::move(options)) {
   Json metric_names = Json::array();
   for (const SweepMetric& m : metrics_)
     metric_names.push_back(m.name);
+  // The program's version and the scenario text's checksum are recorded too:
+  // points computed by another version, or from an edited file, must not be
+  // mixed with new ones on resume.
   manifest_ = Json{{"format", kManifestFormat},
+                   {"version", TWOSTAGE_VERSION},
                    {"command", kind},
                    {"scenario", o.scenario},
+                   {"scenario_crc32", fmt::format("{:08x}", base.text_crc32)},
                    {"set", o.sets},
                    {"mechanism", o.mechanism},
                    {"mechanism_parameters", o.mechanism_parameters},
@@ -562,6 +592,13 @@ SweepSummary run_sweep(const Sweep& sweep) {
   if (::access(out.c_str(), W_OK) != 0 || ::access((out / "points").c_str(), W_OK) != 0)
     throw_input_error("--out {}: the directory is not writable", out_name);
 
+  // Before any rank writes: partial files of a killed earlier run go.
+  if (processes().root()) {
+    remove_stale_partials(out);
+    remove_stale_partials(out / "points");
+  }
+  barrier();
+
   // Never mix: a directory holds the points of exactly one command.
   const fs::path manifest_path = out / "manifest.json";
   if (const auto text = read_file(manifest_path)) {
@@ -606,9 +643,25 @@ SweepSummary run_sweep(const Sweep& sweep) {
   std::erase_if(missing, [&](std::size_t index) {
     return static_cast<int>(index % static_cast<std::size_t>(group.size)) != group.rank;
   });
+  // Ctrl-C stops the sweep after the point in hand (or, under --command
+  // run, inside it, discarding that point); every finished point stays.
+  const InterruptGuard guard;
+  const auto stopped = [&] {
+    return Interrupted(
+        fmt::format("{} of {} points are saved in {}; the same command resumes the sweep",
+                    summary.resumed + summary.computed, summary.points, out_name));
+  };
   for (const std::size_t index : missing) {
-    write_durably(point_path(out, index), dump(sweep.compute_point(index)));
+    Json point;
+    try {
+      point = sweep.compute_point(index);
+    } catch (const Interrupted&) {
+      throw stopped();
+    }
+    write_durably(point_path(out, index), dump(point));
     ++summary.computed;
+    if (interrupt_flag().load())
+      throw stopped();
     const auto now = Clock::now();
     if (now - last_report >= std::chrono::seconds(1) || summary.computed == missing.size()) {
       last_report = now;

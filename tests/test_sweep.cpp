@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include <fmt/format.h>
 #include <catch2/catch.hpp>
 
 #include "scenarios/error.hpp"
@@ -122,8 +123,10 @@ TEST_CASE("verify sweep of two-sided-linear matches Proposition 1 at every point
   CHECK(std::count(csv.begin(), csv.end(), '\n') == 7);
 }
 
-// Starts the program without waiting for it; its output goes nowhere.
-pid_t spawn_twostage(const std::vector<std::string>& args) {
+// Starts the program without waiting for it; stdout goes nowhere, stderr to
+// `stderr_path`.
+pid_t spawn_twostage(const std::vector<std::string>& args,
+                     const std::string& stderr_path = "/dev/null") {
   std::vector<std::string> all = {TWOSTAGE_EXE};
   all.insert(all.end(), args.begin(), args.end());
   std::vector<char*> argv;
@@ -133,7 +136,8 @@ pid_t spawn_twostage(const std::vector<std::string>& args) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 2, stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0644);
   pid_t pid = -1;
   const int status = posix_spawn(&pid, TWOSTAGE_EXE, &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
@@ -213,6 +217,83 @@ TEST_CASE("a directory made by a different command is refused") {
   }
   // The original command still resumes (with nothing left to do).
   CHECK(run_twostage(with(first)).exit_code == 0);
+}
+
+TEST_CASE("the manifest holds the version and the scenario's checksum; an edited file is refused") {
+  const fs::path dir = fresh_dir("sweep-edited");
+  const std::string original =
+      slurp(fs::path(TWOSTAGE_SOURCE_DIR) / "scenarios" / "two-sided-linear.toml");
+  const std::string file = write_temp_file("sweep-edited.toml", original);
+  const std::vector<std::string> args = {"sweep",   file, "--grid", "gamma1=0.2:0.4:2",
+                                         "--plays", "0",  "--out",  dir.string()};
+  REQUIRE(run_twostage(args).exit_code == 0);
+  const Json manifest = Json::parse(slurp(dir / "manifest.json"));
+  CHECK(manifest["version"] == TWOSTAGE_VERSION);
+  const std::string crc = manifest["scenario_crc32"];
+  CHECK(crc.size() == 8);
+
+  // The same file with one default changed: the points on disk came from the
+  // old one, so resuming would mix two environments.
+  write_temp_file("sweep-edited.toml", original + "\n# edited after the sweep\n");
+  const auto r = run_twostage(args);
+  INFO(r.err);
+  CHECK(r.exit_code == 2);
+  CHECK(r.out.empty());
+  CHECK(r.err.find("differs in 'scenario_crc32'") != std::string::npos);
+
+  // Restored, it resumes.
+  write_temp_file("sweep-edited.toml", original);
+  CHECK(run_twostage(args).exit_code == 0);
+}
+
+TEST_CASE("a resume removes the partial file of a killed writer") {
+  const fs::path dir = fresh_dir("sweep-partial");
+  const std::vector<std::string> args = {
+      "sweep", "two-sided-linear", "--grid", "gamma1=0.2:0.4:2", "--plays", "0",
+      "--out", dir.string()};
+  REQUIRE(run_twostage(args).exit_code == 0);
+  // What SIGKILL between open() and rename() leaves: NAME.tmp.PID of a
+  // process that no longer exists (PIDs never reach INT_MAX on Linux).
+  const fs::path stale = dir / "points" / "0000001.json.tmp.2147483647";
+  const fs::path live = dir / "points" / fmt::format("0000001.json.tmp.{}", ::getpid());
+  std::ofstream(stale) << "{";
+  std::ofstream(live) << "{";
+  REQUIRE(run_twostage(args).exit_code == 0);
+  CHECK_FALSE(fs::exists(stale));
+  CHECK(fs::exists(live));  // a running process's file is not touched
+  fs::remove(live);
+}
+
+TEST_CASE("Ctrl-C stops a sweep after a point, keeps the points and says so") {
+  const fs::path dir = fresh_dir("sweep-interrupted");
+  const std::string err_path = (dir.parent_path() / "sweep-interrupted.err").string();
+  const std::vector<std::string> args = {"sweep",  "two-sided-linear",  "--command", "run",
+                                         "--grid", "gamma1=0.1:0.9:40", "--plays",   "200000",
+                                         "--out",  dir.string()};
+  const pid_t pid = spawn_twostage(args, err_path);
+  int status = 0;
+  bool exited = false;
+  while (point_files(dir) < 1) {
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      exited = true;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  REQUIRE_FALSE(exited);
+  ::kill(pid, SIGINT);
+  ::waitpid(pid, &status, 0);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 130);
+  const std::size_t kept = point_files(dir);
+  CHECK(kept >= 1);
+  CHECK(kept < 40);
+  const std::string err = slurp(err_path);
+  INFO(err);
+  CHECK(err.find(fmt::format("interrupted: {} of 40 points are saved in {}", kept, dir.string())) !=
+        std::string::npos);
+  CHECK(err.find("nothing was written") == std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "sweep.csv"));
 }
 
 TEST_CASE("bad sweep input exits 2 with one line on stderr and nothing on stdout") {
