@@ -48,7 +48,7 @@ void BM_agent_based(benchmark::State& state) {
   for (auto _ : state) {
     const auto result =
         run_monte_carlo(s.scenario.environment, s.groves, s.seller, s.buyer, options);
-    benchmark::DoNotOptimize(result.tally.utility1.sum);
+    benchmark::DoNotOptimize(result.tally.utility1.mean());
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kPlays));
 }
@@ -97,7 +97,7 @@ void BM_hand_loop(benchmark::State& state) {
     }
     double total = 0.0;
     for (const Tally& t : tallies)
-      total += t.utility1.sum;
+      total += t.utility1.mean();
     benchmark::DoNotOptimize(total);
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kPlays));

@@ -13,9 +13,24 @@ namespace twostage {
 double Moments::ci95() const {
   if (count < 2)
     return 0.0;
-  const double m = mean();
-  const double variance = std::max(0.0, (sum_sq - count * m * m) / (count - 1));
-  return 1.96 * std::sqrt(variance / count);
+  return 1.96 * std::sqrt(variance() / count);
+}
+
+void Moments::merge(const Moments& other) {
+  if (other.count == 0)
+    return;
+  if (count == 0) {
+    *this = other;
+    return;
+  }
+  // The other's sums moved to this shift: with y = x − s_b and d = s_b − s_a,
+  // Σ(x − s_a) = Σy + n_b d and Σ(x − s_a)² = Σy² + 2dΣy + n_b d². Shifts are
+  // first values, a few standard deviations apart, so nothing cancels; and
+  // sums of 0/1 values stay exact integers.
+  const double d = other.shift - shift;
+  sum_sq += other.sum_sq + d * (2 * other.sum + other.count * d);
+  sum += other.sum + other.count * d;
+  count += other.count;
 }
 
 namespace {
@@ -44,7 +59,6 @@ void Tally::merge(const Tally& o) {
   plays += o.plays;
   for (Moments Tally::*m : kMoments)
     (this->*m).merge(o.*m);
-  surplus_cross += o.surplus_cross;
   max_imbalance = std::max(max_imbalance, o.max_imbalance);
   shortfall_plays += o.shortfall_plays;
   deposits += o.deposits;
@@ -98,7 +112,6 @@ void tally_batch(const PlayBatch& b, Tally& t) {
     t.realised_surplus.add(realised);
     t.first_best.add(S);
     t.surplus_lost.add(S - realised);
-    t.surplus_cross += realised * S;
     t.imbalance.add(sum_t);
     t.max_imbalance = std::max(t.max_imbalance, std::abs(sum_t));
     t.burned.add(s.burned);
@@ -243,27 +256,28 @@ MonteCarloResult run_monte_carlo(const Environment& env, const Mechanism& mechan
 }
 
 std::vector<double> serialize(const Tally& t) {
-  std::vector<double> out = {
-      static_cast<double>(t.plays),           t.surplus_cross, t.max_imbalance,
-      static_cast<double>(t.shortfall_plays), t.deposits,      t.payouts};
-  for_each_moments(t, [&](const Moments& m) { out.insert(out.end(), {m.count, m.sum, m.sum_sq}); });
+  std::vector<double> out = {static_cast<double>(t.plays), t.max_imbalance,
+                             static_cast<double>(t.shortfall_plays), t.deposits, t.payouts};
+  for_each_moments(t, [&](const Moments& m) {
+    out.insert(out.end(), {m.count, m.shift, m.sum, m.sum_sq});
+  });
   return out;
 }
 
 Tally deserialize(const double* data, const Tally& shape) {
   Tally t = shape;
   t.plays = static_cast<std::uint64_t>(data[0]);
-  t.surplus_cross = data[1];
-  t.max_imbalance = data[2];
-  t.shortfall_plays = static_cast<std::uint64_t>(data[3]);
-  t.deposits = data[4];
-  t.payouts = data[5];
-  std::size_t at = 6;
+  t.max_imbalance = data[1];
+  t.shortfall_plays = static_cast<std::uint64_t>(data[2]);
+  t.deposits = data[3];
+  t.payouts = data[4];
+  std::size_t at = 5;
   for_each_moments(t, [&](Moments& m) {
     m.count = data[at];
-    m.sum = data[at + 1];
-    m.sum_sq = data[at + 2];
-    at += 3;
+    m.shift = data[at + 1];
+    m.sum = data[at + 2];
+    m.sum_sq = data[at + 3];
+    at += 4;
   });
   return t;
 }

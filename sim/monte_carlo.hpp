@@ -7,6 +7,7 @@
 // results with 1, 2 or 8 threads. Threads come from OpenMP.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -21,19 +22,32 @@ namespace twostage {
 
 // Running sums of one per-play quantity, for its mean and a 95% interval.
 struct Moments {
-  double count = 0.0, sum = 0.0, sum_sq = 0.0;
+  // Sums of x − shift, where shift is the first value added. Raw sums Σx
+  // and Σx² lose the variance to cancellation when the spread is small
+  // against the mean (a utility of 0.5 ± 1e-10 has Σx² − n x̄² = 0 in
+  // doubles); sums shifted by a value from the same population keep it.
+  double count = 0.0, shift = 0.0, sum = 0.0, sum_sq = 0.0;
 
   void add(double x) {
+    if (count == 0.0)
+      shift = x;
     count += 1.0;
-    sum += x;
-    sum_sq += x * x;
+    const double d = x - shift;
+    sum += d;
+    sum_sq += d * d;
   }
-  void merge(const Moments& other) {
-    count += other.count;
-    sum += other.sum;
-    sum_sq += other.sum_sq;
+  // Adds another set's sums, moved to this set's shift; deterministic for
+  // a fixed order of merges.
+  void merge(const Moments& other);
+  double mean() const { return count > 0 ? shift + sum / count : 0.0; }
+  // Σx, the sum of the values added (a count, for 0/1 values, up to rounding).
+  double total() const { return count * shift + sum; }
+  // Σ(x − x̄)².
+  double squared_deviations() const {
+    return count > 0 ? std::max(0.0, sum_sq - sum * sum / count) : 0.0;
   }
-  double mean() const { return count > 0 ? sum / count : 0.0; }
+  // The sample variance s², with n − 1 in the denominator.
+  double variance() const { return count > 1 ? squared_deviations() / (count - 1) : 0.0; }
   // Half-width of the normal 95% interval of the mean, 1.96 s/√n.
   double ci95() const;
 };
@@ -49,11 +63,10 @@ struct TypeBin {
 // realised outside options are v1(θ) for the seller and 0 for the buyer.
 struct Tally {
   std::uint64_t plays = 0;
-  Moments joined;  // both agents took part
+  Moments joined;                        // both agents took part
   Moments traded, decision_error;        // q̂, and q̂ ≠ x*(θ)
   Moments realised_surplus, first_best;  // (1 − q̂)v1 + q̂v2, and S(θ)
   Moments surplus_lost;                  // S(θ) − realised, per play
-  double surplus_cross = 0.0;            // Σ realised·first best, for the ratio's interval
   Moments imbalance;                     // t1 + t2
   double max_imbalance = 0.0;            // max |t1 + t2|
   Moments burned, deficit, shortfall;    // per play
@@ -62,7 +75,7 @@ struct Tally {
   std::vector<TypeBin> bins1, bins2;
   double deposits = 0.0, payouts = 0.0;  // ledger totals
   // deposits + deficit − payouts − burned: zero up to rounding when money is conserved.
-  double conservation_gap() const { return deposits + deficit.sum - payouts - burned.sum; }
+  double conservation_gap() const { return deposits + deficit.total() - payouts - burned.total(); }
 
   void merge(const Tally& other);
 };

@@ -10,18 +10,20 @@
 namespace twostage {
 namespace {
 
-// Efficiency R = Σ realised surplus / Σ first-best surplus, a ratio of means;
-// its 95% interval by the delta method: Var R ≈ (s²_x − 2R s_xy + R² s²_y) / (n ȳ²).
+// Efficiency R = Σ realised surplus / Σ first-best surplus, a ratio of means
+// x̄/ȳ; its 95% interval by the delta method, Var R ≈ Var(x − R y)/(n ȳ²).
+// The covariance comes from the surplus lost per play, y − x, which the
+// tally keeps: 2 s_xy = s²_x + s²_y − s²_{y−x}, so
+// Var(x − R y) = (1 − R) s²_x + R(R − 1) s²_y + R s²_{y−x}.
 Json efficiency_json(const Tally& t) {
   const double n = t.first_best.count;
   const double x = t.realised_surplus.mean(), y = t.first_best.mean();
   const double R = y != 0 ? x / y : 0.0;
   double half = 0.0;
   if (n > 1 && y != 0) {
-    const double sxx = (t.realised_surplus.sum_sq - n * x * x) / (n - 1);
-    const double syy = (t.first_best.sum_sq - n * y * y) / (n - 1);
-    const double sxy = (t.surplus_cross - n * x * y) / (n - 1);
-    half = 1.96 * std::sqrt(std::max(0.0, sxx - 2 * R * sxy + R * R * syy) / (n * y * y));
+    const double var = (1 - R) * t.realised_surplus.variance() +
+                       R * (R - 1) * t.first_best.variance() + R * t.surplus_lost.variance();
+    half = 1.96 * std::sqrt(std::max(0.0, var) / (n * y * y));
   }
   return Json{{"value", R}, {"ci95", {R - half, R + half}}};
 }
@@ -74,8 +76,8 @@ Json to_json(const RunReport& r) {
       {"ledger",
        {{"deposits", t.deposits},
         {"payouts", t.payouts},
-        {"burned", t.burned.sum},
-        {"deficit", t.deficit.sum},
+        {"burned", t.burned.total()},
+        {"deficit", t.deficit.total()},
         {"conservation_gap", t.conservation_gap()}}},
       {"agents",
        {{"seller",
@@ -120,7 +122,7 @@ std::string to_text(const RunReport& r) {
   out += fmt::format(
       "Ledger: deposits {:.6g}, payouts {:.6g}, burned {:.6g}, deficit {:.6g}; "
       "conservation gap {:.2g}\n",
-      t.deposits, t.payouts, t.burned.sum, t.deficit.sum, t.conservation_gap());
+      t.deposits, t.payouts, t.burned.total(), t.deficit.total(), t.conservation_gap());
   for (const auto& [name, bins] : {std::pair{"Seller", &t.bins1}, std::pair{"Buyer", &t.bins2}}) {
     out +=
         fmt::format("\n{}: mean gain over the outside option by type (first coordinate)\n", name);

@@ -67,7 +67,7 @@ TEST_CASE("observation noise fines honest sellers at the rate the noise predicts
   CHECK(std::abs(t.burned.mean() - F * rate) <= 2 * t.burned.ci95());
   CHECK(t.traded.mean() == 1.0);
   // Without noise nobody is fined.
-  CHECK(play(scenario, "shoot-the-liar", {{"fine", F}}, Stress{}, 20'000).burned.sum == 0.0);
+  CHECK(play(scenario, "shoot-the-liar", {{"fine", F}}, Stress{}, 20'000).burned.total() == 0.0);
 }
 
 TEST_CASE("limited deposits leave shortfalls, and agents keep what they cannot pay", "[stress]") {

@@ -74,6 +74,37 @@ void check_agrees(const Moments& m, double exact, double slack = 1e-12) {
 
 }  // namespace
 
+TEST_CASE("moments keep a spread that is tiny against the mean", "[mc][moments]") {
+  // x_k = 1/2 + 1e-10·(k mod 2) for k < n: mean 1/2 + 5e-11, and with n even the
+  // sample variance is exactly (n/4)·1e-20/(n − 1). Raw sums Σx² − n x̄² lose
+  // it entirely (1e-20 is far below the rounding of Σx² ≈ n/4).
+  const int n = 100000;
+  Moments one_pass;
+  std::vector<Moments> chunks(7);
+  for (int k = 0; k < n; ++k) {
+    const double x = 0.5 + 1e-10 * (k % 2);
+    one_pass.add(x);
+    chunks[static_cast<std::size_t>(k) * 7 / n].add(x);
+  }
+  const double variance = 0.25 * n * 1e-20 / (n - 1);
+  CHECK(std::abs(one_pass.variance() - variance) <= 1e-6 * variance);
+  CHECK(std::abs(one_pass.mean() - (0.5 + 5e-11)) <= 1e-16);
+  // Merged from chunks, in order: the same figures.
+  Moments merged;
+  for (const Moments& c : chunks)
+    merged.merge(c);
+  CHECK(merged.count == n);
+  CHECK(std::abs(merged.variance() - variance) <= 1e-6 * variance);
+  CHECK(std::abs(merged.mean() - one_pass.mean()) <= 1e-16);
+  CHECK(std::abs(merged.total() - n * (0.5 + 5e-11)) <= 1e-9);
+  CHECK(merged.ci95() > 0);
+  // Merging into and from an empty set changes nothing.
+  Moments copy = merged;
+  copy.merge(Moments{});
+  CHECK(copy.mean() == merged.mean());
+  CHECK(copy.variance() == merged.variance());
+}
+
 TEST_CASE("Monte Carlo means agree with the exact interim analysis", "[mc]") {
   // Truthful Groves: Ui(θi) = Wi(θi) − ES/2 + ℓi (MODEL.md §3.1), so
   // E[U1] = ES/2 + ℓ1, E[U2] = ES/2 + ℓ2, and the seller's gain over his
@@ -97,7 +128,7 @@ TEST_CASE("Monte Carlo means agree with the exact interim analysis", "[mc]") {
     check_agrees(t.gain1, ES / 2 + l1 - Ev1, slack);
     check_agrees(t.first_best, ES);
     check_agrees(t.traded, trade_probability);
-    CHECK(t.decision_error.sum == 0);
+    CHECK(t.decision_error.total() == 0);
   };
   SECTION("Theorem 1: lemons") {
     // Trade iff v2 − v1 = 0.2 − 0.4 θ1 > 0, i.e. θ1 < 1/2.
@@ -121,7 +152,7 @@ TEST_CASE("the budget balances on the truthful path and money is conserved", "[m
   const Bench bench(load_scenario("two-sided-linear"));
   const Tally t = bench.run({}, {}, 200'000).tally;
   CHECK(t.max_imbalance < 1e-12);
-  CHECK(t.burned.sum == 0);
+  CHECK(t.burned.total() == 0);
   CHECK(t.shortfall_plays == 0);
   CHECK(std::abs(t.conservation_gap()) <= 1e-9 * t.deposits);
 }
@@ -156,7 +187,7 @@ TEST_CASE("the ledger records shortfalls and conserves money", "[ledger]") {
     const Tally t =
         run_monte_carlo(bench.scenario.environment, bench.groves, seller, buyer, o).tally;
     CHECK(t.shortfall_plays > 0);
-    CHECK(t.shortfall.sum > 0);
+    CHECK(t.shortfall.total() > 0);
     CHECK(std::abs(t.conservation_gap()) <= 1e-9 * (t.deposits + t.payouts));
     CHECK(t.max_imbalance > 0.1);  // the lie unbalances the budget
   }
@@ -170,15 +201,13 @@ TEST_CASE("results are bit-identical across thread counts", "[mc][determinism]")
   for (int threads : {2, 8}) {
     const auto many = bench.run(trembling, trembling, 300'000, threads);
     INFO(threads << " threads");
-    CHECK(many.tally.utility1.sum == one.tally.utility1.sum);
-    CHECK(many.tally.utility2.sum_sq == one.tally.utility2.sum_sq);
-    CHECK(many.tally.traded.sum == one.tally.traded.sum);
-    CHECK(many.tally.max_imbalance == one.tally.max_imbalance);
-    CHECK(many.tally.bins1[3].gain.sum == one.tally.bins1[3].gain.sum);
+    // Every figure of the tally, moments and type bins included, bit for bit.
+    CHECK(serialize(many.tally) == serialize(one.tally));
+    CHECK(many.tally.utility1.mean() == one.tally.utility1.mean());
   }
   // A different seed gives different plays.
-  CHECK(bench.run(trembling, trembling, 300'000, 1, 12).tally.utility1.sum !=
-        one.tally.utility1.sum);
+  CHECK(bench.run(trembling, trembling, 300'000, 1, 12).tally.utility1.mean() !=
+        one.tally.utility1.mean());
 }
 
 TEST_CASE("a misreporting seller earns less than a truthful one under Groves", "[mc]") {
