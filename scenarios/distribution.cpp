@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include <fmt/format.h>
 #include <boost/math/distributions/beta.hpp>
@@ -55,12 +56,25 @@ CoordinateDistribution CoordinateDistribution::truncated_normal(double mean, dou
                       mean, sd);
   }
   CoordinateDistribution d(DistributionKind::kTruncatedNormal, mean, sd, low, high);
+  // Far out on one side of the mean, Φ is tiny and accurate there while
+  // 1 − Φ rounds to 1 (and the other way round on the other side). So the
+  // conditioned law is built from Φ when the interval's midpoint lies below
+  // the mean, and from the survival function 1 − Φ (Boost's complement)
+  // otherwise; an interval 30 sd above the mean then keeps its shape.
   const boost::math::normal normal(mean, sd);
-  d.mass_low_ = boost::math::cdf(normal, low);
-  d.mass_ = boost::math::cdf(normal, high) - d.mass_low_;
+  d.upper_tail_ = 0.5 * (low + high) >= mean;
+  if (d.upper_tail_) {
+    d.tail_at_low_ = boost::math::cdf(boost::math::complement(normal, low));
+    d.mass_ = d.tail_at_low_ - boost::math::cdf(boost::math::complement(normal, high));
+  } else {
+    d.tail_at_low_ = boost::math::cdf(normal, low);
+    d.mass_ = boost::math::cdf(normal, high) - d.tail_at_low_;
+  }
   if (!(d.mass_ > 1e-300)) {
-    throw_input_error("truncated normal N({}, {}) puts no probability on [{}, {}]", mean, sd, low,
-                      high);
+    throw_input_error(
+        "truncated normal N({}, {}) puts no probability on [{}, {}] (it lies more than about 37 "
+        "sd from the mean)",
+        mean, sd, low, high);
   }
   return d;
 }
@@ -82,15 +96,6 @@ double CoordinateDistribution::pdf(double x) const {
   return 0.0;
 }
 
-double CoordinateDistribution::pdf_at_share(double z, double zc) const {
-  if (kind_ != DistributionKind::kBeta)
-    return pdf(low_ + z * (high_ - low_));
-  if (z <= 0 || zc <= 0)
-    return 0.0;
-  // z^(α−1) (1 − z)^(β−1) / B(α, β), with 1 − z taken from zc.
-  return std::pow(z, a_ - 1) * std::pow(zc, b_ - 1) / (boost::math::beta(a_, b_) * (high_ - low_));
-}
-
 double CoordinateDistribution::cdf(double x) const {
   if (x <= low_)
     return 0.0;
@@ -102,8 +107,12 @@ double CoordinateDistribution::cdf(double x) const {
     case DistributionKind::kBeta:
       return boost::math::cdf(boost::math::beta_distribution<>(a_, b_),
                               (x - low_) / (high_ - low_));
-    case DistributionKind::kTruncatedNormal:
-      return (boost::math::cdf(boost::math::normal(a_, b_), x) - mass_low_) / mass_;
+    case DistributionKind::kTruncatedNormal: {
+      const boost::math::normal normal(a_, b_);
+      if (upper_tail_)
+        return (tail_at_low_ - boost::math::cdf(boost::math::complement(normal, x))) / mass_;
+      return (boost::math::cdf(normal, x) - tail_at_low_) / mass_;
+    }
   }
   return 0.0;
 }
@@ -117,9 +126,18 @@ double CoordinateDistribution::quantile(double u) const {
       return low_ +
              (high_ - low_) * boost::math::quantile(boost::math::beta_distribution<>(a_, b_), u);
     case DistributionKind::kTruncatedNormal: {
-      // Inverse transform on the conditioned normal; clamp against rounding.
-      const double p = std::clamp(mass_low_ + u * mass_, 1e-300, 1.0 - 1e-16);
-      return std::clamp(boost::math::quantile(boost::math::normal(a_, b_), p), low_, high_);
+      // Inverse transform on the side chosen in truncated_normal(); the
+      // probability is kept inside (0, 1) and the result inside [low, high]
+      // against rounding.
+      const boost::math::normal normal(a_, b_);
+      constexpr double kSmallest = std::numeric_limits<double>::min();
+      constexpr double kLargest = 1.0 - std::numeric_limits<double>::epsilon() / 2;
+      const double theta =
+          upper_tail_ ? boost::math::quantile(boost::math::complement(
+                            normal, std::clamp(tail_at_low_ - u * mass_, kSmallest, kLargest)))
+                      : boost::math::quantile(
+                            normal, std::clamp(tail_at_low_ + u * mass_, kSmallest, kLargest));
+      return std::clamp(theta, low_, high_);
     }
   }
   return low_;
@@ -140,10 +158,6 @@ double CoordinateDistribution::mean() const {
     }
   }
   return low_;
-}
-
-bool CoordinateDistribution::singular_at_ends() const {
-  return kind_ == DistributionKind::kBeta && (a_ < 1.0 || b_ < 1.0);
 }
 
 std::string CoordinateDistribution::describe() const {

@@ -32,17 +32,9 @@ class CoordinateDistribution {
   double beta() const { return b_; }   // beta shape β, or the normal's sd
 
   double pdf(double x) const;
-  // The density at the point a share z of the way from low to high, given
-  // also zc = 1 − z; either may be tiny and exact, so the density stays
-  // accurate right next to an end where it is unbounded.
-  double pdf_at_share(double z, double zc) const;
   double cdf(double x) const;
   double quantile(double u) const;
   double mean() const;
-  // True where the density is unbounded at an end of the support (beta with a
-  // shape below 1): quadrature then needs the double-exponential rule.
-  bool singular_at_ends() const;
-
   // One draw; deterministic given the engine's state.
   template <typename Engine>
   double sample(Engine& engine) const {
@@ -50,6 +42,11 @@ class CoordinateDistribution {
       case DistributionKind::kUniform:
         return low_ + (high_ - low_) * boost::random::uniform_01<double>()(engine);
       case DistributionKind::kBeta:
+        // Boost.Random draws Beta as X/(X + Y) with gamma variates, which
+        // for a shape well below 1 both underflow to 0 and give 0/0; the
+        // inverse transform has no such failure and is used below shape 1.
+        if (a_ < 1.0 || b_ < 1.0)
+          return quantile(boost::random::uniform_01<double>()(engine));
         return low_ + (high_ - low_) * boost::random::beta_distribution<double>(a_, b_)(engine);
       case DistributionKind::kTruncatedNormal:
         return quantile(boost::random::uniform_01<double>()(engine));
@@ -66,7 +63,10 @@ class CoordinateDistribution {
   DistributionKind kind_;
   double a_ = 0.0, b_ = 0.0;
   double low_, high_;
-  double mass_low_ = 0.0, mass_ = 1.0;  // truncated normal: Φ(low), Φ(high) − Φ(low)
+  // Truncated normal: whether it is computed through the upper tail 1 − Φ,
+  // that tail function at low, and the probability of [low, high].
+  bool upper_tail_ = false;
+  double tail_at_low_ = 0.0, mass_ = 1.0;
 };
 
 }  // namespace twostage

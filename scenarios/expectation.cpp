@@ -52,75 +52,92 @@ std::vector<double> find_cutoffs(const std::vector<TypeFunction>& kinks, double 
   return roots;
 }
 
+// Adaptive Gauss–Kronrod over [a, b], on the change of variable
+// x = a + (b − a)s, s ∈ [0, 1]. Boost 1.74's adaptive rule compares the
+// Gauss–Kronrod difference taken on its reference interval [−1, 1] with a
+// tolerance in the piece's own units (the piece's estimate times tol), so on
+// a piece of width w its test is stricter by a factor of about 2/w. A piece
+// 1e-9 wide (a cut-off next to an end, as at γ2 = 1 − 1e-9) could then never
+// pass and was bisected to the depth cap; nested in two further integrals,
+// that made a Monte Carlo check take minutes. On s every piece has width 1.
+template <typename F>
+double gauss_kronrod_piece(const F& f, double a, double b, unsigned max_depth, double tolerance,
+                           double* error, double* l1) {
+  using Rule = boost::math::quadrature::gauss_kronrod<double, 21>;
+  const double width = b - a;
+  const auto on_unit = [&](double s) { return width * f(a + width * s); };
+  return Rule::integrate(on_unit, 0.0, 1.0, max_depth, tolerance, error, l1);
+}
+
+// E g(θ) for one continuous coordinate, integrated over the probability
+// u = F(θ) rather than over θ: E g(θ) = ∫₀¹ g(Q(u)) du with Q the quantile.
+// No density appears, so the integrand stays as bounded as g is when the
+// mass sits in a sliver of [low, high] (a truncated normal with a tiny sd,
+// which a rule placed in θ would step over), when the density is unbounded
+// at an end (beta shapes below 1), or when the interval is 1e-300 wide. For
+// U[low, high] this is the same integral as in θ, rescaled. The cut-offs
+// are still found in θ and break the u-range at F(cut-off).
 Estimate integrate_1d(const CoordinateDistribution& dist, const TypeFunction& g,
                       const std::vector<TypeFunction>& kinks, const ExpectationOptions& options) {
-  std::vector<double> breaks = {dist.low()};
+  std::vector<double> breaks = {0.0};
   for (double r : find_cutoffs(kinks, dist.low(), dist.high(), options.cutoff_scan)) {
     // A cut-off within a few ulps of a neighbouring break would leave a
     // sliver narrower than the rule's node spacing, which bisection cannot
     // resolve; the kink then sits at the break to within rounding anyway.
-    const double gap = 64 * kEpsilon * (dist.high() - dist.low());
-    if (r > breaks.back() + gap && r < dist.high() - gap)
-      breaks.push_back(r);
+    // (F(r) may also round onto an end when the cut-off carries no mass.)
+    const double u = dist.cdf(r);
+    constexpr double gap = 64 * kEpsilon;
+    if (u > breaks.back() + gap && u < 1.0 - gap)
+      breaks.push_back(u);
   }
-  breaks.push_back(dist.high());
+  breaks.push_back(1.0);
 
-  auto integrand = [&](double t) {
-    const double density = dist.pdf(t);
-    return density == 0.0 ? 0.0 : g(TypeView(&t, 1)) * density;
+  auto integrand = [&](double u) {
+    const double t = dist.quantile(u);
+    return g(TypeView(&t, 1));
   };
   // The tolerance is meant for the whole integral. A piece that carries a
   // sliver of it (a cut-off next to an end) cannot meet a relative target of
   // its own below rounding, and bisecting it to the depth limit would cost
   // millions of evaluations; so each piece gets the tolerance scaled by its
   // share of ∫|f|, estimated with one unrefined Gauss–Kronrod rule.
-  using Rule = boost::math::quadrature::gauss_kronrod<double, 21>;
   const std::size_t pieces = breaks.size() - 1;
   std::vector<double> share(pieces);
   double total_l1 = 0.0;
   for (std::size_t i = 0; i < pieces; ++i) {
     double rough_error = 0.0;
-    Rule::integrate(integrand, breaks[i], breaks[i + 1], 0, 0.0, &rough_error, &share[i]);
+    gauss_kronrod_piece(integrand, breaks[i], breaks[i + 1], 0, 0.0, &rough_error, &share[i]);
     total_l1 += share[i];
   }
   if (total_l1 <= options.absolute_tolerance) {
     Estimate rough;
     for (std::size_t i = 0; i < pieces; ++i) {
-      rough.value += Rule::integrate(integrand, breaks[i], breaks[i + 1], 0, 0.0);
+      rough.value +=
+          gauss_kronrod_piece(integrand, breaks[i], breaks[i + 1], 0, 0.0, nullptr, nullptr);
     }
     rough.error = 2 * total_l1 + options.absolute_tolerance;  // |∫f| ≤ ∫|f|, with margin
     return rough;
   }
+  // A beta quantile behaves like u^(1/α) at 0 and like 1 − (1 − u)^(1/β) at
+  // 1, and a truncated normal's like a logarithm at an end that lies far in
+  // the tail (a law 30 sd out is nearly exponential: Q(u) ≈ −ln(1 − u)/λ
+  // until u is within 1e-40 of 1). Both are end-point singularities, which
+  // the double-exponential rule integrates at full speed and Gauss–Kronrod
+  // only by bisecting to its depth cap.
+  const bool singular_ends = dist.kind() != DistributionKind::kUniform;
   Estimate total;
   for (std::size_t i = 0; i < pieces; ++i) {
     double error = 0.0, l1 = 0.0;
     double value = 0.0;
     const double tolerance =
         share[i] > 0 ? std::min(1e-3, options.relative_tolerance * total_l1 / share[i]) : 1e-3;
-    if (dist.singular_at_ends()) {
+    if (singular_ends) {
       // Boost 1.74 declares integrate() non-const; one rule per thread keeps it safe.
       static thread_local boost::math::quadrature::tanh_sinh<double> rule;
-      // The rule passes the distance to the nearer end of the piece (negative
-      // at the left end); at an end of the support it gives the density's
-      // argument without cancellation.
-      const double width = dist.high() - dist.low();
-      const bool at_low = i == 0, at_high = i + 2 == breaks.size();
-      auto accurate = [&](double t, double tc) {
-        double z = (t - dist.low()) / width, zc = (dist.high() - t) / width;
-        if (tc < 0 && at_low) {
-          z = -tc / width;
-          zc = 1.0 - z;
-        } else if (tc > 0 && at_high) {
-          zc = tc / width;
-          z = 1.0 - zc;
-        }
-        const double density = dist.pdf_at_share(z, zc);
-        return density == 0.0 ? 0.0 : g(TypeView(&t, 1)) * density;
-      };
-      value = rule.integrate(accurate, breaks[i], breaks[i + 1], tolerance, &error, &l1);
+      value = rule.integrate(integrand, breaks[i], breaks[i + 1], tolerance, &error, &l1);
     } else {
-      value = Rule::integrate(integrand, breaks[i], breaks[i + 1], options.max_depth, tolerance,
-                              &error, &l1);
+      value = gauss_kronrod_piece(integrand, breaks[i], breaks[i + 1], options.max_depth, tolerance,
+                                  &error, &l1);
     }
     total.value += value;
     total.error += error + 4 * kEpsilon * l1;
