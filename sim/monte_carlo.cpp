@@ -177,81 +177,107 @@ MonteCarloResult run_monte_carlo(const Environment& env, const Mechanism& mechan
                                  const MonteCarloOptions& options) {
   const std::uint64_t chunk = std::max<std::size_t>(options.chunk, 1);
   const std::uint64_t chunks = (options.plays + chunk - 1) / chunk;
+  const auto ranks = static_cast<std::uint64_t>(std::max(options.ranks, 1));
+  const auto rank = static_cast<std::uint64_t>(options.rank);
   Tally empty;
   empty.bins1 = make_bins(env.Theta1, options.type_bins);
   empty.bins2 = make_bins(env.Theta2, options.type_bins);
-  std::vector<Tally> tallies(chunks, empty);
-
-  // Per-play records leave in play order: each chunk formats its rows, and
-  // whoever finishes the next chunk due writes every ready one.
-  std::vector<std::string> pending(options.records ? chunks : 0);
-  std::vector<std::uint8_t> ready(options.records ? chunks : 0, 0);
-  std::uint64_t next_to_write = 0;
-  std::mutex records_mutex;
-  std::atomic<std::uint64_t> plays_done{0};
-  std::atomic<bool> stopped{false};
-
-#pragma omp parallel num_threads(std::max(options.threads, 1))
-  {
-    PlayBatch batch;
-#pragma omp for schedule(dynamic, 1)
-    for (std::int64_t c = 0; c < static_cast<std::int64_t>(chunks); ++c) {
-      if (c % std::max(options.ranks, 1) != options.rank)
-        continue;  // another process's chunk
-      if (stopped.load(std::memory_order_relaxed) ||
-          (options.cancel && options.cancel->load(std::memory_order_relaxed))) {
-        stopped.store(true, std::memory_order_relaxed);
-        continue;
-      }
-      const auto k = static_cast<std::uint64_t>(c);
-      const std::uint64_t first = k * chunk;
-      const std::uint64_t plays = std::min<std::uint64_t>(chunk, options.plays - first);
-      Streams streams{make_engine(options.seed, k, Stream::kNature),
-                      make_engine(options.seed, k, Stream::kLottery),
-                      make_engine(options.seed, k, Stream::kSeller),
-                      make_engine(options.seed, k, Stream::kBuyer),
-                      make_engine(options.seed, k, Stream::kNoise)};
-      Mediator mediator(env, mechanism, options.deposits, options.observation_noise);
-      std::string rows;
-      for (std::uint64_t done = 0; done < plays; done += batch.size) {
-        const std::size_t n = std::min<std::uint64_t>(options.batch, plays - done);
-        batch.resize(n, env.Theta1.dimension(), env.Theta2.dimension());
-        mediator.play(batch, seller, buyer, streams);
-        tally_batch(batch, tallies[k]);
-        if (options.records)
-          append_records(batch, first + done, rows);
-      }
-      tallies[k].deposits = mediator.ledger().deposits();
-      tallies[k].payouts = mediator.ledger().payouts();
-      if (options.records) {
-        std::lock_guard lock(records_mutex);
-        pending[k] = std::move(rows);
-        ready[k] = 1;
-        while (next_to_write < chunks && ready[next_to_write]) {
-          *options.records << pending[next_to_write];
-          std::string().swap(pending[next_to_write]);
-          ++next_to_write;
-        }
-      }
-      const std::uint64_t total = plays_done.fetch_add(plays) + plays;
-      if (options.progress) {
-        options.progress(static_cast<double>(total) / static_cast<double>(options.plays));
-      }
-    }
-  }
 
   MonteCarloResult result;
   result.tally = empty;
-  result.interrupted = stopped.load();
-  if (options.ranks > 1 && options.exchange && !result.interrupted)
-    options.exchange(tallies);
-  for (const Tally& t : tallies) {
-    result.tally.merge(t);  // in chunk order
-    if (options.record_convergence && t.plays > 0) {
-      const Tally& sum = result.tally;
-      result.convergence.push_back({sum.plays, sum.utility1, sum.utility2, sum.traded});
+  // Chunks are played a round at a time and each round's tallies are merged
+  // in chunk order before the next round starts, so memory stays bounded
+  // (a tally per chunk of 1e11 plays would take gigabytes) while the merge
+  // order, and so every bit of the result, stays that of chunk order. A
+  // round is a multiple of the number of ranks, so chunk k of a round
+  // belongs to rank k mod ranks there as in the whole run.
+  const std::uint64_t round_chunks = kChunksPerRound * ranks;
+  std::uint64_t next_to_write = 0;  // records: the next round chunk due out
+  std::mutex records_mutex;
+  std::atomic<std::uint64_t> plays_done{0};
+  std::atomic<bool> stopped{false};
+  const auto cancelled = [&] {
+    return stopped.load(std::memory_order_relaxed) ||
+           (options.cancel && options.cancel->load(std::memory_order_relaxed));
+  };
+
+  for (std::uint64_t round_start = 0; round_start < chunks && !stopped.load();
+       round_start += round_chunks) {
+    const std::uint64_t round = std::min(round_chunks, chunks - round_start);
+    std::vector<Tally> tallies(round, empty);
+    // Per-play records leave in play order: each chunk formats its rows, and
+    // whoever finishes the next chunk due writes every ready one.
+    std::vector<std::string> pending(options.records ? round : 0);
+    std::vector<std::uint8_t> ready(options.records ? round : 0, 0);
+    next_to_write = 0;
+
+#pragma omp parallel num_threads(std::max(options.threads, 1))
+    {
+      PlayBatch batch;
+#pragma omp for schedule(dynamic, 1)
+      for (std::int64_t j = 0; j < static_cast<std::int64_t>(round); ++j) {
+        const auto k = round_start + static_cast<std::uint64_t>(j);  // the chunk
+        if (k % ranks != rank)
+          continue;  // another process's chunk
+        if (cancelled()) {
+          stopped.store(true, std::memory_order_relaxed);
+          continue;
+        }
+        Tally& tally = tallies[static_cast<std::size_t>(j)];
+        const std::uint64_t first = k * chunk;
+        const std::uint64_t plays = std::min<std::uint64_t>(chunk, options.plays - first);
+        Streams streams{make_engine(options.seed, k, Stream::kNature),
+                        make_engine(options.seed, k, Stream::kLottery),
+                        make_engine(options.seed, k, Stream::kSeller),
+                        make_engine(options.seed, k, Stream::kBuyer),
+                        make_engine(options.seed, k, Stream::kNoise)};
+        Mediator mediator(env, mechanism, options.deposits, options.observation_noise);
+        std::string rows;
+        for (std::uint64_t done = 0; done < plays; done += batch.size) {
+          // A stopped run reports nothing, so a chunk may end half-played.
+          if (cancelled()) {
+            stopped.store(true, std::memory_order_relaxed);
+            break;
+          }
+          const std::size_t n = std::min<std::uint64_t>(options.batch, plays - done);
+          batch.resize(n, env.Theta1.dimension(), env.Theta2.dimension());
+          mediator.play(batch, seller, buyer, streams);
+          tally_batch(batch, tally);
+          if (options.records)
+            append_records(batch, first + done, rows);
+        }
+        tally.deposits = mediator.ledger().deposits();
+        tally.payouts = mediator.ledger().payouts();
+        if (options.records) {
+          std::lock_guard lock(records_mutex);
+          pending[static_cast<std::size_t>(j)] = std::move(rows);
+          ready[static_cast<std::size_t>(j)] = 1;
+          while (next_to_write < round && ready[next_to_write]) {
+            *options.records << pending[next_to_write];
+            std::string().swap(pending[next_to_write]);
+            ++next_to_write;
+          }
+        }
+        const std::uint64_t total = plays_done.fetch_add(plays) + plays;
+        if (options.progress) {
+          options.progress(static_cast<double>(total) / static_cast<double>(options.plays));
+        }
+      }
+    }
+
+    if (stopped.load())
+      break;
+    if (ranks > 1 && options.exchange)
+      options.exchange(tallies);
+    for (const Tally& t : tallies) {
+      result.tally.merge(t);  // in chunk order
+      if (options.record_convergence && t.plays > 0) {
+        const Tally& sum = result.tally;
+        result.convergence.push_back({sum.plays, sum.utility1, sum.utility2, sum.traded});
+      }
     }
   }
+  result.interrupted = stopped.load();
   return result;
 }
 

@@ -80,6 +80,10 @@ struct Tally {
   void merge(const Tally& other);
 };
 
+// Chunks played between two ordered merges (per rank): bounds the memory of
+// a run to this many per-chunk tallies, whatever its number of plays.
+inline constexpr std::uint64_t kChunksPerRound = 256;
+
 struct MonteCarloOptions {
   std::uint64_t plays = 1'000'000;
   std::uint64_t seed = 1;
@@ -92,9 +96,11 @@ struct MonteCarloOptions {
   double observation_noise = 0.0;
   // Optional per-play CSV rows, written in play order.
   std::ostream* records = nullptr;
-  // Polled between chunks; a set flag stops the run early.
+  // Polled between batches; a set flag stops the run early, and its result
+  // is then incomplete (MonteCarloResult::interrupted).
   const std::atomic<bool>* cancel = nullptr;
   // Called after each chunk with the share of plays done (from any thread).
+  // Chunks are played and merged kChunksPerRound × ranks at a time.
   std::function<void(double)> progress;
   // Several processes (MPI ranks): this one plays the chunks k with
   // k % ranks == rank, and `exchange` must then fill in the other chunks'
