@@ -386,6 +386,18 @@ int run_command_line(int argc, char** argv) {
   sweep_command->add_option("--out", sweep_args.out, "directory of the sweep's files")
       ->type_name("DIR")
       ->required();
+  sweep_args.threads = default_threads();
+  sweep_command
+      ->add_option("--threads", sweep_args.threads,
+                   "points computed at once, one thread each (default: the cores, shared "
+                   "among the processes of mpirun on this machine)")
+      ->check(CLI::Range(1, 1024));
+  std::string sweep_plot;
+  sweep_command
+      ->add_option("--plot", sweep_plot,
+                   "draw each numeric metric with gnuplot into DIR: a curve over one axis, a "
+                   "heatmap over two (sweep-METRIC.png, .svg, .gp; docs/plots.md)")
+      ->type_name("DIR");
 
   std::string reproduce_target;
   ReproduceOptions reproduce_args;
@@ -535,12 +547,19 @@ int run_command_line(int argc, char** argv) {
           if (!name.empty())
             sweep_args.metrics.push_back(name);
       }
+      if (!sweep_plot.empty()) {
+        require_gnuplot();
+        require_plottable_sweep(sweep_args.grids.size());
+      }
       const Sweep sweep(sweep_args);
       const SweepSummary s = run_sweep(sweep);
-      if (processes().root())
+      if (processes().root()) {
+        if (!sweep_plot.empty())
+          plot_sweep(sweep, s.records, sweep_plot);
         output =
             fmt::format("sweep: {} points ({} computed, {} resumed): {}/sweep.csv, sweep.json\n",
                         s.points, s.computed, s.resumed, sweep_args.out);
+      }
     }
     if (*export_command)
       output = run_export(export_args);

@@ -14,7 +14,8 @@
 namespace twostage {
 
 // Catches Ctrl-C for its lifetime and restores the previous handler on exit.
-// The outermost guard clears the flag on entry; guards nest, on one thread.
+// The outermost guard clears the flag on entry; guards nest, also on the
+// threads of the outermost one's command (a sweep's points).
 class InterruptGuard {
  public:
   InterruptGuard();

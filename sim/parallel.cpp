@@ -37,6 +37,10 @@ void start_processes(int* argc, char*** argv) {
   started = true;
   MPI_Comm_rank(MPI_COMM_WORLD, &current.rank);
   MPI_Comm_size(MPI_COMM_WORLD, &current.size);
+  MPI_Comm local;
+  MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, current.rank, MPI_INFO_NULL, &local);
+  MPI_Comm_size(local, &current.local_size);
+  MPI_Comm_free(&local);
 #else
   (void)argc;
   (void)argv;

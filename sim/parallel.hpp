@@ -19,6 +19,7 @@ namespace twostage {
 struct Processes {
   int rank = 0;
   int size = 1;
+  int local_size = 1;  // processes on this machine, which share its cores
   bool root() const { return rank == 0; }
 };
 

@@ -14,16 +14,19 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <optional>
 #include <set>
 #include <stdexcept>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include "scenarios/error.hpp"
 #include "sim/compare.hpp"
 #include "sim/run.hpp"
 #include "sim/search.hpp"
+#include "sim/sweep.hpp"
 #include "sim/verify.hpp"
 
 extern char** environ;
@@ -253,9 +256,10 @@ std::string gain_data(const AgentSearch& s, bool one_dim) {
 std::string gain_panel(const AgentSearch& s, const std::string& data, bool one_dim) {
   std::string out = fmt::format(
       "set title {}\n",
-      gnuplot_string(fmt::format("{}: exploitability in [{:.4g}, {:.4g}]{}", agent_name(s.agent),
+      // Short enough for half the figure's width: two panels share it.
+      gnuplot_string(fmt::format("{}: exploitability in [{:.3g}, {:.3g}]{}", agent_name(s.agent),
                                  s.exploitability_lower.value, s.exploitability_upper.value,
-                                 s.truthful() ? " (no profitable deviation found)" : "")));
+                                 s.truthful() ? ", truthful" : "")));
   out += fmt::format("set xlabel {}\n", gnuplot_string(x_label(s.agent, one_dim)));
   out += fmt::format(
       "plot {d} using 1:2:4 with filledcurves fillcolor rgb '#c6dbef' fillstyle solid 0.6 "
@@ -472,30 +476,34 @@ void plot_convergence(const RunReport& report, const std::string& directory) {
   Figure f{.name = "convergence",
            .title = "Monte Carlo estimates against plays",
            .data = {{"convergence.csv", data}},
-           .body = {}};
+           .body = {},
+           .width = 1400};
   const std::string file = gnuplot_string("convergence.csv");
   f.body = panel_header(
-      2, fmt::format("{} with {}: cumulative means after each chunk of {} "
+      3, fmt::format("{} with {}: cumulative means after each chunk of {} "
                      "plays, with 95% intervals",
                      report.scenario ? report.scenario->name : "",
                      report.mechanism ? report.mechanism->name() : "", report.options.chunk));
-  // A log scale shows the early chunks and the settled tail together.
+  // A log scale shows the early chunks and the settled tail together. Each
+  // estimate has its own panel and scale: the two utilities can differ by
+  // orders of magnitude, and one axis would flatten the smaller.
   const bool log_x = points.size() > 2;
   f.body += log_x ? "set logscale x\n" : "";
   f.body += "set xlabel 'plays'\n";
   f.body += fmt::format(
-      "set title 'mean realised utility (units of v)'\n"
-      "set ylabel 'mean utility'\n"
+      "set title 'seller: mean realised utility U1'\n"
+      "set ylabel 'units of v'\n"
       "plot {f} using 1:($2-$3):($2+$3) with filledcurves fillcolor rgb '#c6dbef' "
-      "fillstyle solid 0.6 title 'seller 95% interval', \\\n"
+      "fillstyle solid 0.6 title '95% interval', \\\n"
       "     {f} using 1:2 with linespoints pointtype 7 pointsize 0.5 linewidth 2 "
-      "linecolor rgb '#08519c' title 'seller U1', \\\n"
-      "     {f} using 1:($4-$5):($4+$5) with filledcurves fillcolor rgb '#fdd0a2' "
-      "fillstyle solid 0.6 title 'buyer 95% interval', \\\n"
+      "linecolor rgb '#08519c' title 'U1'\n"
+      "set title 'buyer: mean realised utility U2'\n"
+      "plot {f} using 1:($4-$5):($4+$5) with filledcurves fillcolor rgb '#fdd0a2' "
+      "fillstyle solid 0.6 title '95% interval', \\\n"
       "     {f} using 1:4 with linespoints pointtype 7 pointsize 0.5 linewidth 2 "
-      "linecolor rgb '#d94801' title 'buyer U2'\n"
+      "linecolor rgb '#d94801' title 'U2'\n"
       "set title 'trade rate (share of plays where the object moved)'\n"
-      "set ylabel 'trade rate'\n"
+      "set ylabel 'share of plays'\n"
       "plot {f} using 1:($6-$7):($6+$7) with filledcurves fillcolor rgb '#c7e9c0' "
       "fillstyle solid 0.6 title '95% interval', \\\n"
       "     {f} using 1:6 with linespoints pointtype 7 pointsize 0.5 linewidth 2 "
@@ -573,6 +581,102 @@ void plot_comparison(const Comparison& c, const std::string& directory) {
                                  c.scenario ? c.scenario->name : "", c.options.plays)),
       c.rows.size() + 1);
   render(f, directory);
+}
+
+namespace {
+
+// A metric's number at one point: an estimate's value and its error bar (its
+// own error, or the half-width of a Monte Carlo 95% interval), a plain
+// number, or a flag as 0/1. Text and missing values give nothing.
+struct SweepValue {
+  double value = 0.0, error = 0.0;
+};
+
+std::optional<SweepValue> sweep_value(const Json& cell) {
+  if (cell.is_boolean())
+    return SweepValue{cell.get<bool>() ? 1.0 : 0.0, 0.0};
+  if (cell.is_number())
+    return SweepValue{cell.get<double>(), 0.0};
+  if (!cell.is_object() || !cell.contains("value") || !cell["value"].is_number())
+    return std::nullopt;
+  SweepValue v{cell["value"].get<double>(), 0.0};
+  if (cell.contains("error") && cell["error"].is_number()) {
+    v.error = cell["error"].get<double>();
+  } else if (cell.contains("ci95") && cell["ci95"].size() == 2 && cell["ci95"][0].is_number()) {
+    v.error = (cell["ci95"][1].get<double>() - cell["ci95"][0].get<double>()) / 2;
+  }
+  return v;
+}
+
+std::string sweep_subject(const Sweep& sweep) {
+  const SweepOptions& o = sweep.options();
+  return fmt::format("{} {} with {}", to_string(o.kind), o.scenario, o.mechanism);
+}
+
+}  // namespace
+
+void require_plottable_sweep(std::size_t axes) {
+  if (axes > 2) {
+    throw_input_error(
+        "--plot: draws sweeps over one or two --grid axes (a curve or a heatmap); "
+        "this sweep has {}",
+        axes);
+  }
+}
+
+void plot_sweep(const Sweep& sweep, const std::vector<Json>& points, const std::string& directory) {
+  const std::vector<GridAxis>& axes = sweep.options().grids;
+  require_plottable_sweep(axes.size());
+  std::vector<std::string> skipped;
+  for (const SweepMetric& m : sweep.metrics()) {
+    std::vector<std::pair<std::vector<double>, SweepValue>> cells;
+    for (const Json& point : points) {
+      if (const auto v = sweep_value(point["metrics"][m.name])) {
+        std::vector<double> at;
+        for (const GridAxis& axis : axes)
+          at.push_back(point["parameters"][axis.parameter].get<double>());
+        cells.emplace_back(std::move(at), *v);
+      }
+    }
+    if (cells.empty()) {
+      skipped.push_back(m.name);
+      continue;
+    }
+    const std::string name = "sweep-" + m.name;
+    const std::string title =
+        fmt::format("{}: {} ({})", sweep_subject(sweep), m.name, m.description);
+    if (axes.size() == 2) {
+      Heatmap h{.title = title,
+                .x_label = axes[0].parameter,
+                .y_label = axes[1].parameter,
+                .z_label = m.name,
+                .points = {},
+                .cell_labels = axes[0].count <= 12 && axes[1].count <= 12};
+      for (const auto& [at, v] : cells)
+        h.points.push_back({at[0], at[1], v.value});
+      plot_heatmap(h, directory, name);
+      continue;
+    }
+    std::string data = fmt::format("{},{},error\n", axes[0].parameter, m.name);
+    for (const auto& [at, v] : cells)
+      data += fmt::format("{:.10g},{:.10g},{:.4g}\n", at[0], v.value, v.error);
+    Figure f{.name = name, .title = title, .data = {{name + ".csv", data}}, .body = {}};
+    f.body = fmt::format(
+        "set title {}\n"
+        "set xlabel {}\n"
+        "set ylabel {}\n"
+        "set grid\n"
+        "set xzeroaxis linetype -1\n"
+        "plot {} using 1:2:3 with yerrorlines linewidth 2 pointtype 7 pointsize 0.7 "
+        "linecolor rgb '#08519c' title {}\n",
+        gnuplot_string(title), gnuplot_string(axes[0].parameter), gnuplot_string(m.name),
+        gnuplot_string(name + ".csv"),
+        gnuplot_string(m.name + " (bars: error, or Monte Carlo 95% interval)"));
+    render(f, directory);
+  }
+  if (!skipped.empty()) {
+    spdlog::info("sweep --plot: no figure for {} (not numbers)", fmt::join(skipped, ", "));
+  }
 }
 
 }  // namespace twostage

@@ -18,8 +18,11 @@
 #include <string_view>
 #include <vector>
 
+#include "sim/json.hpp"
+
 namespace twostage {
 
+class Sweep;
 struct Verification;
 struct SearchResult;
 struct RunReport;
@@ -81,5 +84,12 @@ void plot_search(const SearchResult& result, const std::string& scenario_name,
 void plot_convergence(const RunReport& report, const std::string& directory);
 // `compare --plot`: compare.png, the compare table as grouped bars.
 void plot_comparison(const Comparison& comparison, const std::string& directory);
+// `sweep --plot`: one figure per numeric metric, sweep-METRIC.png, from the
+// point records in grid order: a curve with error bars over one axis, a
+// heatmap over two. Metrics whose values are text (verdicts) are left out.
+// Throws InputError for a sweep of more than two axes.
+void plot_sweep(const Sweep& sweep, const std::vector<Json>& points, const std::string& directory);
+// Refuses (InputError) --plot for a sweep it cannot draw: more than two axes.
+void require_plottable_sweep(std::size_t axes);
 
 }  // namespace twostage

@@ -40,7 +40,9 @@ void write_atomically(const std::filesystem::path& path, const std::string& text
 }  // namespace
 
 int default_threads() {
-  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  // Under mpirun the processes on one machine share its cores.
+  const int cores = static_cast<int>(std::thread::hardware_concurrency());
+  return std::max(1, cores / std::max(1, processes().local_size));
 }
 
 void RunCommand::add_to(CLI::App& command, std::vector<std::string>& mechanism_parameter_texts) {

@@ -8,14 +8,17 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -487,7 +490,7 @@ std::vector<double> Sweep::coordinates(std::size_t index) const {
 Json Sweep::run_command(const Scenario& scenario) const {
   const SweepOptions& o = options_;
   // One thread per point: the figures do not depend on it, and points are
-  // the unit of parallel work (one process or rank per point later).
+  // the unit of parallel work (threads of a process, and ranks under mpirun).
   switch (o.kind) {
     case SweepKind::kVerify: {
       VerifyOptions v;
@@ -620,7 +623,8 @@ SweepSummary run_sweep(const Sweep& sweep) {
     write_durably(manifest_path, dump(sweep.manifest()));
   }
 
-  SweepSummary summary{.points = sweep.size()};
+  SweepSummary summary;
+  summary.points = sweep.size();
   std::vector<std::size_t> missing;
   for (std::size_t i = 0; i < sweep.size(); ++i) {
     if (read_point(point_path(out, i), i))
@@ -643,35 +647,61 @@ SweepSummary run_sweep(const Sweep& sweep) {
   std::erase_if(missing, [&](std::size_t index) {
     return static_cast<int>(index % static_cast<std::size_t>(group.size)) != group.rank;
   });
-  // Ctrl-C stops the sweep after the point in hand (or, under --command
-  // run, inside it, discarding that point); every finished point stays.
+  // Points run on `threads` threads of this process, each taking the next
+  // missing point when it is free; a finished point is written at once by
+  // the thread that computed it. Ctrl-C (or a failure) hands out no further
+  // point; the points in hand finish (under --command run they stop at once
+  // and are dropped) and every finished point stays.
   const InterruptGuard guard;
+  const int threads = static_cast<int>(
+      std::clamp<std::size_t>(static_cast<std::size_t>(std::max(1, sweep.options().threads)), 1,
+                              std::max<std::size_t>(missing.size(), 1)));
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> failed{false};
+  std::exception_ptr failure;
+  std::mutex mutex;  // guards summary, failure and the progress line
+#pragma omp parallel num_threads(threads)
+  for (;;) {
+    if (failed.load() || interrupt_flag().load())
+      break;
+    const std::size_t k = next.fetch_add(1);
+    if (k >= missing.size())
+      break;
+    try {
+      const Json point = sweep.compute_point(missing[k]);
+      write_durably(point_path(out, missing[k]), dump(point));
+      const std::lock_guard lock(mutex);
+      ++summary.computed;
+      const auto now = Clock::now();
+      if (now - last_report >= std::chrono::seconds(1) || summary.computed == missing.size()) {
+        last_report = now;
+        const double elapsed = std::chrono::duration<double>(now - start).count();
+        const double left = elapsed / static_cast<double>(summary.computed) *
+                            static_cast<double>(missing.size() - summary.computed);
+        spdlog::info("sweep: {} of {} points done, about {} left",
+                     summary.resumed + summary.computed, summary.points, format_seconds(left));
+      }
+    } catch (...) {
+      const std::lock_guard lock(mutex);
+      if (!failure)
+        failure = std::current_exception();
+      failed.store(true);
+    }
+  }
   const auto stopped = [&] {
     return Interrupted(
         fmt::format("{} of {} points are saved in {}; the same command resumes the sweep",
                     summary.resumed + summary.computed, summary.points, out_name));
   };
-  for (const std::size_t index : missing) {
-    Json point;
+  if (failure) {
     try {
-      point = sweep.compute_point(index);
+      std::rethrow_exception(failure);
     } catch (const Interrupted&) {
       throw stopped();
     }
-    write_durably(point_path(out, index), dump(point));
-    ++summary.computed;
-    if (interrupt_flag().load())
-      throw stopped();
-    const auto now = Clock::now();
-    if (now - last_report >= std::chrono::seconds(1) || summary.computed == missing.size()) {
-      last_report = now;
-      const double elapsed = std::chrono::duration<double>(now - start).count();
-      const double left = elapsed / static_cast<double>(summary.computed) *
-                          static_cast<double>(missing.size() - summary.computed);
-      spdlog::info("sweep: {} of {} points done, about {} left", summary.resumed + summary.computed,
-                   summary.points, format_seconds(left));
-    }
   }
+  if (interrupt_flag().load())
+    throw stopped();
 
   // The final files come from the point files alone, whoever computed them.
   barrier();
@@ -688,6 +718,7 @@ SweepSummary run_sweep(const Sweep& sweep) {
   }
   write_durably(out / "sweep.csv", sweep_csv(sweep, points));
   write_durably(out / "sweep.json", dump(sweep_json(sweep, points)));
+  summary.records = std::move(points);
   return summary;
 }
 

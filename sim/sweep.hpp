@@ -64,6 +64,9 @@ struct SweepOptions {
   std::int64_t plays = 100'000;      // run, compare; verify's Monte Carlo check (0 skips it)
   std::uint64_t seed = 1;
   std::string out;
+  // Points computed at once in this process, each on one thread. Not part
+  // of the manifest: no figure depends on it.
+  int threads = 1;
 };
 
 // A validated sweep: construction checks every option (and loads the
@@ -97,6 +100,9 @@ class Sweep {
 
 struct SweepSummary {
   std::size_t points = 0, computed = 0, resumed = 0;
+  // Every point's record in grid order, on the process that wrote the
+  // final files (rank 0 under mpirun); empty elsewhere.
+  std::vector<Json> records;
 };
 
 // Runs the sweep into options().out: writes or checks manifest.json,

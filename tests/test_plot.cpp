@@ -1,4 +1,5 @@
 // tests/test_plot.cpp: --plot on verify, search, run and compare, and the heatmap.
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -130,6 +131,44 @@ TEST_CASE("plot_heatmap writes its data, script and pictures", "[plot]") {
   plot_heatmap(h, dir.string(), "product");
   require_figure(dir, "product");
   CHECK(slurp(dir / "product.dat").find("0.75,0.2,NaN") != std::string::npos);
+}
+
+TEST_CASE("sweep --plot draws a curve over one axis and a heatmap over two", "[plot]") {
+  SKIP_WITHOUT_GNUPLOT();
+  const auto dir = fresh_directory("sweep");
+  const auto one = run_twostage({"sweep", "two-sided-linear", "--plays", "0", "--metrics",
+                                 "L1+L2,BIC,lump_sum_feasible", "--grid", "gamma1=0.2:0.6:3",
+                                 "--out", dir / "one", "--plot", dir / "one-figures"});
+  INFO(one.err);
+  REQUIRE(one.exit_code == 0);
+  require_figure(dir / "one-figures", "sweep-L1+L2");
+  require_figure(dir / "one-figures", "sweep-lump_sum_feasible");
+  // A verdict is a word: no figure, and stderr says so.
+  CHECK_FALSE(std::filesystem::exists(dir / "one-figures" / "sweep-BIC.png"));
+  CHECK(one.err.find("no figure for BIC") != std::string::npos);
+  const std::string curve = slurp(dir / "one-figures" / "sweep-L1+L2.csv");
+  CHECK(curve.rfind("gamma1,L1+L2,error\n", 0) == 0);
+  CHECK(std::count(curve.begin(), curve.end(), '\n') == 4);
+
+  const auto two = run_twostage({"sweep", "two-sided-linear", "--plays", "0", "--metrics", "L1+L2",
+                                 "--grid", "gamma1=0.2:0.6:3", "--grid", "gamma2=0.3:0.5:2",
+                                 "--out", dir / "two", "--plot", dir / "two-figures"});
+  INFO(two.err);
+  REQUIRE(two.exit_code == 0);
+  require_figure(dir / "two-figures", "sweep-L1+L2");
+  // Three x blocks of two y rows, blank lines between blocks.
+  const std::string grid = slurp(dir / "two-figures" / "sweep-L1+L2.dat");
+  CHECK(grid.find("0.6,0.5,") != std::string::npos);
+  CHECK(std::count(grid.begin(), grid.end(), '\n') == 1 + 3 * 3);
+
+  // Three axes cannot be drawn: refused before anything is computed.
+  const auto three = run_twostage({"sweep", "lemons-2d", "--plays", "0", "--grid", "a=0:0.1:2",
+                                   "--grid", "b1=0:0.1:2", "--grid", "b2=0:0.1:2", "--out",
+                                   dir / "three", "--plot", dir / "three-figures"});
+  CHECK(three.exit_code == 2);
+  CHECK(three.out.empty());
+  CHECK(three.err.find("this sweep has 3") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir / "three"));
 }
 
 TEST_CASE("plotting without gnuplot exits 2 naming the package, with nothing on stdout", "[plot]") {
