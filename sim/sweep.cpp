@@ -653,9 +653,8 @@ SweepSummary run_sweep(const Sweep& sweep) {
   // point; the points in hand finish (under --command run they stop at once
   // and are dropped) and every finished point stays.
   const InterruptGuard guard;
-  const int threads = static_cast<int>(
-      std::clamp<std::size_t>(static_cast<std::size_t>(std::max(1, sweep.options().threads)), 1,
-                              std::max<std::size_t>(missing.size(), 1)));
+  const int threads = static_cast<int>(std::clamp<std::size_t>(
+      missing.size(), 1, static_cast<std::size_t>(std::max(1, sweep.options().threads))));
   std::atomic<std::size_t> next{0};
   std::atomic<bool> failed{false};
   std::exception_ptr failure;
