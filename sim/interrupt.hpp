@@ -2,7 +2,7 @@
 //
 // Long commands (run, sweep) catch SIGINT while they work: the handler only
 // raises a flag, and the work polls it where stopping loses nothing (between
-// chunks of plays, between sweep points). The command then throws
+// batches of plays, between sweep points). The command then throws
 // Interrupted, and the command line exits with code 130 after saying what
 // was kept.
 #pragma once

@@ -192,7 +192,6 @@ MonteCarloResult run_monte_carlo(const Environment& env, const Mechanism& mechan
   // round is a multiple of the number of ranks, so chunk k of a round
   // belongs to rank k mod ranks there as in the whole run.
   const std::uint64_t round_chunks = kChunksPerRound * ranks;
-  std::uint64_t next_to_write = 0;  // records: the next round chunk due out
   std::mutex records_mutex;
   std::atomic<std::uint64_t> plays_done{0};
   std::atomic<bool> stopped{false};
@@ -209,7 +208,7 @@ MonteCarloResult run_monte_carlo(const Environment& env, const Mechanism& mechan
     // whoever finishes the next chunk due writes every ready one.
     std::vector<std::string> pending(options.records ? round : 0);
     std::vector<std::uint8_t> ready(options.records ? round : 0, 0);
-    next_to_write = 0;
+    std::uint64_t next_to_write = 0;  // the round's next chunk due out
 
 #pragma omp parallel num_threads(std::max(options.threads, 1))
     {

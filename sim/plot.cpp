@@ -599,13 +599,8 @@ std::optional<SweepValue> sweep_value(const Json& cell) {
     return SweepValue{cell.get<double>(), 0.0};
   if (!cell.is_object() || !cell.contains("value") || !cell["value"].is_number())
     return std::nullopt;
-  SweepValue v{cell["value"].get<double>(), 0.0};
-  if (cell.contains("error") && cell["error"].is_number()) {
-    v.error = cell["error"].get<double>();
-  } else if (cell.contains("ci95") && cell["ci95"].size() == 2 && cell["ci95"][0].is_number()) {
-    v.error = (cell["ci95"][1].get<double>() - cell["ci95"][0].get<double>()) / 2;
-  }
-  return v;
+  const Json error = estimate_error(cell);
+  return SweepValue{cell["value"].get<double>(), error.is_number() ? error.get<double>() : 0.0};
 }
 
 std::string sweep_subject(const Sweep& sweep) {

@@ -177,8 +177,13 @@ std::string csv_cell(const Json& value) {
   return quoted + "\"";
 }
 
-// An estimate's error: its own error bar, or the half-width of a 95%
-// confidence interval for Monte Carlo means.
+SweepMetric metric(std::string name, std::string pointer, bool estimate, bool by_default,
+                   std::string description) {
+  return {std::move(name), std::move(pointer), estimate, by_default, std::move(description)};
+}
+
+}  // namespace
+
 Json estimate_error(const Json& estimate) {
   if (estimate.contains("error"))
     return estimate["error"];
@@ -188,13 +193,6 @@ Json estimate_error(const Json& estimate) {
   }
   return nullptr;
 }
-
-SweepMetric metric(std::string name, std::string pointer, bool estimate, bool by_default,
-                   std::string description) {
-  return {std::move(name), std::move(pointer), estimate, by_default, std::move(description)};
-}
-
-}  // namespace
 
 double GridAxis::value(std::size_t i) const {
   if (count <= 1)

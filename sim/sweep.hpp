@@ -111,6 +111,10 @@ struct SweepSummary {
 // that holds a different sweep.
 SweepSummary run_sweep(const Sweep& sweep);
 
+// An estimate object's error: its own "error", or the half-width of its
+// Monte Carlo "ci95"; null when it has neither.
+Json estimate_error(const Json& estimate);
+
 // The final files' text, from the point records in grid order.
 std::string sweep_csv(const Sweep& sweep, const std::vector<Json>& points);
 Json sweep_json(const Sweep& sweep, const std::vector<Json>& points);
